@@ -1,0 +1,83 @@
+// The N-API surface of gazecoder's core: argument conversion and promises, nothing else.
+#include <napi.h>
+
+#include "async_task.h"
+#include "errors.h"
+#include "gazecoder/runtime.h"
+#include "gazecoder/self_test.h"
+#include "js_values.h"
+
+namespace gazecoder::binding {
+namespace {
+
+Napi::Value Info(const Napi::CallbackInfo& args) {
+  Napi::Env env = args.Env();
+  const RuntimeInfo info = rethrowAsJs(env, runtimeInfo);
+  Napi::Object out = Napi::Object::New(env);
+  out.Set("gazecoderVersion", info.gazecoderVersion);
+  out.Set("torchVersion", info.torchVersion);
+  out.Set("torchBuiltWithCuda", info.torchBuiltWithCuda);
+  out.Set("cudaAvailable", info.cudaAvailable);
+  out.Set("cudnnVersion", info.cudnnVersion.empty() ? env.Null() : Napi::String::New(env, info.cudnnVersion));
+  Napi::Array gpus = Napi::Array::New(env, info.gpus.size());
+  for (size_t i = 0; i < info.gpus.size(); ++i) {
+    const GpuInfo& g = info.gpus[i];
+    Napi::Object gpu = Napi::Object::New(env);
+    gpu.Set("index", g.index);
+    gpu.Set("name", g.name);
+    gpu.Set("totalMemoryBytes", static_cast<double>(g.totalMemoryBytes));
+    gpu.Set("computeCapability", std::to_string(g.computeCapabilityMajor) + "." + std::to_string(g.computeCapabilityMinor));
+    gpus.Set(i, gpu);
+  }
+  out.Set("gpus", gpus);
+  out.Set("intraOpThreads", info.intraOpThreads);
+  out.Set("interOpThreads", info.interOpThreads);
+  out.Set("parallelBackend", info.parallelBackend);
+  out.Set("blas", info.blas);
+  out.Set("cpuCapability", info.cpuCapability);
+  return out;
+}
+
+Napi::Value SetThreads(const Napi::CallbackInfo& args) {
+  Napi::Env env = args.Env();
+  const int requested = static_cast<int>(requireNumber(args, 0, "threads"));
+  return Napi::Number::New(env, rethrowAsJs(env, [&] { return configureThreads(requested); }));
+}
+
+Napi::Value SelfTest(const Napi::CallbackInfo& args) {
+  Napi::Env env = args.Env();
+  const Napi::Object options = optionalObject(args, 0, "options");
+  SelfTestOptions o;
+  o.steps = static_cast<int>(numberOr(options, "steps", o.steps));
+  o.batchSize = static_cast<int>(numberOr(options, "batchSize", o.batchSize));
+  o.imageSize = static_cast<int>(numberOr(options, "imageSize", o.imageSize));
+  o.seed = static_cast<uint64_t>(numberOr(options, "seed", static_cast<double>(o.seed)));
+  o.device = stringOr(options, "device", o.device);
+  return runAsync<SelfTestResult>(
+      env, "gazecoder.selfTest", [o] { return runSelfTest(o); },
+      [](Napi::Env env, SelfTestResult& r) -> Napi::Value {
+        Napi::Object out = Napi::Object::New(env);
+        out.Set("device", r.device);
+        Napi::Array losses = Napi::Array::New(env, r.losses.size());
+        for (size_t i = 0; i < r.losses.size(); ++i) losses.Set(i, r.losses[i]);
+        out.Set("losses", losses);
+        out.Set("seconds", r.seconds);
+        out.Set("lossFell", r.lossFell());
+        return out;
+      });
+}
+
+}  // namespace
+
+Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  exports.Set("info", Napi::Function::New(env, Info, "info"));
+  exports.Set("setThreads", Napi::Function::New(env, SetThreads, "setThreads"));
+  exports.Set("selfTest", Napi::Function::New(env, SelfTest, "selfTest"));
+  return exports;
+}
+
+}  // namespace gazecoder::binding
+
+// NODE_API_MODULE pastes the name into an identifier, so it must be unqualified.
+static Napi::Object InitGazecoder(Napi::Env env, Napi::Object exports) { return gazecoder::binding::Init(env, exports); }
+NODE_API_MODULE(gazecoder, InitGazecoder)

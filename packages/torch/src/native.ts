@@ -1,0 +1,78 @@
+// Loads the addon once, after the process-wide settings that LibTorch reads at load time.
+import { createRequire } from 'node:module';
+import { cpus } from 'node:os';
+import { dirname, join } from 'node:path';
+
+/** Runtime facts as the native core reports them. */
+export interface NativeRuntimeInfo {
+  gazecoderVersion: string;
+  torchVersion: string;
+  torchBuiltWithCuda: boolean;
+  cudaAvailable: boolean;
+  cudnnVersion: string | null;
+  gpus: { index: number; name: string; totalMemoryBytes: number; computeCapability: string }[];
+  intraOpThreads: number;
+  interOpThreads: number;
+  parallelBackend: string;
+  blas: string;
+  cpuCapability: string;
+}
+
+export interface NativeSelfTestOptions {
+  steps?: number;
+  batchSize?: number;
+  imageSize?: number;
+  seed?: number;
+  device?: string;
+}
+
+export interface NativeSelfTestResult {
+  device: string;
+  losses: number[];
+  seconds: number;
+  lossFell: boolean;
+}
+
+/** The functions the addon exports; every heavy one returns a promise settled off the main thread. */
+export interface NativeAddon {
+  info(): NativeRuntimeInfo;
+  setThreads(threads: number): number;
+  selfTest(options?: NativeSelfTestOptions): Promise<NativeSelfTestResult>;
+}
+
+let addon: NativeAddon | undefined;
+
+function addonPath(): string {
+  const require = createRequire(__filename);
+  const nativeRoot = dirname(require.resolve('@gazecoder/native/package.json'));
+  return join(nativeRoot, 'build', 'Release', 'gazecoder.node');
+}
+
+/**
+ * Threads for LibTorch's intra-op pool: `GAZECODER_THREADS` when set, else one per core.
+ * Debian's LibTorch would otherwise start with a single thread.
+ */
+export function defaultThreads(): number {
+  const fromEnv = Number.parseInt(process.env.GAZECODER_THREADS ?? '', 10);
+  return Number.isFinite(fromEnv) && fromEnv > 0 ? fromEnv : cpus().length;
+}
+
+/** The loaded addon. The first call loads it. */
+export function native(): NativeAddon {
+  if (addon === undefined) {
+    // libgomp reads this once when LibTorch is loaded; spinning threads starve busy machines.
+    process.env.OMP_WAIT_POLICY ??= 'PASSIVE';
+    const require = createRequire(__filename);
+    const path = addonPath();
+    try {
+      addon = require(path) as NativeAddon;
+    } catch (error) {
+      throw new Error(
+        `cannot load gazecoder's native addon ${path}: ${(error as Error).message}\n` +
+          'Build it with `npm run build` (or run `npm test` / `npm run demo`, which set up everything).',
+      );
+    }
+    addon.setThreads(defaultThreads());
+  }
+  return addon;
+}

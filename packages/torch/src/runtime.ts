@@ -1,0 +1,18 @@
+import { native, type NativeRuntimeInfo } from './native';
+
+/** Everything `gazecoder info` reports: the native runtime plus Node's side. */
+export interface RuntimeInfo extends NativeRuntimeInfo {
+  nodeVersion: string;
+  napiVersion: string;
+}
+
+/** What gazecoder runs on: LibTorch build, devices, threads, BLAS, Node and N-API versions. */
+export function runtimeInfo(): RuntimeInfo {
+  return { ...native().info(), nodeVersion: process.versions.node, napiVersion: process.versions.napi ?? 'unknown' };
+}
+
+/** Sets LibTorch's intra-op thread count for this process (`threads <= 0`: one per core); returns the count in effect. */
+export function setThreads(threads: number): number {
+  if (!Number.isInteger(threads)) throw new TypeError(`threads must be an integer, got ${threads}`);
+  return native().setThreads(threads);
+}
