@@ -3,9 +3,11 @@
 
 #include "async_task.h"
 #include "errors.h"
+#include "gazecoder/models/model_factory.h"
 #include "gazecoder/runtime.h"
 #include "gazecoder/self_test.h"
 #include "js_values.h"
+#include "model_wrap.h"
 
 namespace gazecoder::binding {
 namespace {
@@ -44,6 +46,14 @@ Napi::Value SetThreads(const Napi::CallbackInfo& args) {
   return Napi::Number::New(env, rethrowAsJs(env, [&] { return configureThreads(requested); }));
 }
 
+Napi::Value Architectures(const Napi::CallbackInfo& args) {
+  Napi::Env env = args.Env();
+  const auto names = listArchitectures();
+  Napi::Array out = Napi::Array::New(env, names.size());
+  for (size_t i = 0; i < names.size(); ++i) out.Set(static_cast<uint32_t>(i), names[i]);
+  return out;
+}
+
 Napi::Value SelfTest(const Napi::CallbackInfo& args) {
   Napi::Env env = args.Env();
   const Napi::Object options = optionalObject(args, 0, "options");
@@ -73,6 +83,10 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("info", Napi::Function::New(env, Info, "info"));
   exports.Set("setThreads", Napi::Function::New(env, SetThreads, "setThreads"));
   exports.Set("selfTest", Napi::Function::New(env, SelfTest, "selfTest"));
+  exports.Set("architectures", Napi::Function::New(env, Architectures, "architectures"));
+  exports.Set("createModel", Napi::Function::New(env, ModelWrap::Create, "createModel"));
+  // The class is only reachable through createModel; its constructor lives with this addon instance.
+  env.SetInstanceData(new Napi::FunctionReference(Napi::Persistent(ModelWrap::Define(env))));
   return exports;
 }
 

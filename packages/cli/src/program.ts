@@ -1,15 +1,8 @@
-import { Command, InvalidArgumentError } from 'commander';
+import { Command } from 'commander';
 
 import { registerInfoCommand } from './commands/info';
-
-/** Parses a positive integer flag value, or says which flag was wrong. */
-export function positiveInteger(flag: string): (value: string) => number {
-  return (value: string) => {
-    const n = Number(value);
-    if (!Number.isInteger(n) || n <= 0) throw new InvalidArgumentError(`${flag} must be a positive integer, got '${value}'`);
-    return n;
-  };
-}
+import { registerModelCommand } from './commands/model';
+import { positiveInteger } from './flags';
 
 /** The `gazecoder` command tree. */
 export function buildProgram(): Command {
@@ -23,5 +16,6 @@ export function buildProgram(): Command {
       if (threads !== undefined) process.env.GAZECODER_THREADS = String(threads);
     });
   registerInfoCommand(program);
+  registerModelCommand(program);
   return program;
 }

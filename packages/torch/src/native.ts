@@ -33,11 +33,42 @@ export interface NativeSelfTestResult {
   lossFell: boolean;
 }
 
+export interface NativeModelSpec {
+  arch?: string;
+  kind?: 'gaze' | 'backbone';
+  numClasses?: number;
+  window?: number;
+  device?: string;
+}
+
+export interface NativeTensor {
+  data: Float32Array;
+  shape: number[];
+}
+
+/** The addon's model handle; see model.ts for the documented API. */
+export interface NativeModel {
+  describe(): {
+    arch: string;
+    kind: 'gaze' | 'backbone';
+    device: string;
+    parameterCount: number;
+    state: { key: string; shape: number[] }[];
+  };
+  loadWeights(path: string): Promise<{ interpretedAs: string; loaded: string[]; skipped: string[] }>;
+  saveWeights(path: string): Promise<void>;
+  forward(images: NativeTensor, boxes: NativeTensor | undefined, train: boolean): Promise<NativeTensor>;
+  convert(dtype: string, channelsLast: boolean): Promise<void>;
+  dispose(): void;
+}
+
 /** The functions the addon exports; every heavy one returns a promise settled off the main thread. */
 export interface NativeAddon {
   info(): NativeRuntimeInfo;
   setThreads(threads: number): number;
   selfTest(options?: NativeSelfTestOptions): Promise<NativeSelfTestResult>;
+  architectures(): string[];
+  createModel(spec: NativeModelSpec): Promise<NativeModel>;
 }
 
 let addon: NativeAddon | undefined;

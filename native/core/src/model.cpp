@@ -1,0 +1,116 @@
+#include "gazecoder/model.h"
+
+#include <torch/torch.h>
+
+#include "gazecoder/checkpoint.h"
+#include "gazecoder/device.h"
+
+namespace gazecoder {
+namespace {
+
+bool startsWith(const std::string& s, const std::string& prefix) { return s.compare(0, prefix.size(), prefix) == 0; }
+
+std::string stripDdp(const std::string& key) { return startsWith(key, "module.") ? key.substr(7) : key; }
+
+bool hasKeyStartingWith(const StateDict& state, const std::string& prefix) {
+  for (const auto& item : state) {
+    if (startsWith(stripDdp(item.key()), prefix)) return true;
+  }
+  return false;
+}
+
+// Shape of `key` in the file (DDP prefix ignored), or nothing when the file lacks it.
+std::optional<std::vector<int64_t>> fileShape(const StateDict& state, const std::string& key) {
+  for (const auto& item : state) {
+    if (stripDdp(item.key()) == key) return item.value().sizes().vec();
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+Model::Model(const ModelSpec& spec, const std::string& device) : spec_(spec), device_(resolveDevice(device)) {
+  if (spec.kind == ModelSpec::Kind::Gaze) {
+    gaze_ = makeGazeModel(spec.arch, spec.window);
+  } else {
+    backbone_ = makeBackbone(spec.arch, spec.numClasses);
+  }
+  module().to(device_);
+}
+
+torch::nn::Module& Model::module() const {
+  return gaze_ ? static_cast<torch::nn::Module&>(*gaze_) : static_cast<torch::nn::Module&>(*backbone_);
+}
+
+int64_t Model::parameterCount() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  int64_t n = 0;
+  for (const auto& p : module().parameters()) n += p.numel();
+  return n;
+}
+
+std::vector<std::pair<std::string, std::vector<int64_t>>> Model::stateShapes() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  std::vector<std::pair<std::string, std::vector<int64_t>>> shapes;
+  for (const auto& item : stateDictOf(module())) shapes.emplace_back(item.key(), item.value().sizes().vec());
+  return shapes;
+}
+
+WeightsReport Model::loadWeights(const std::string& path) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  const StateDict state = loadStateDictFile(path);
+  WeightsReport report;
+  LoadOptions options;
+  report.interpretedAs = "checkpoint";
+  if (gaze_ && !hasKeyStartingWith(state, "encoder_img.")) {
+    // A bare classifier: iCatcher+ fine-tunes it as encoder_img with a fresh 256-wide fc.
+    report.interpretedAs = "torchvision backbone";
+    options.targetPrefix = "encoder_img.";
+    options.skipPrefixes = {"encoder_img.fc."};
+    options.allowMissingPrefixes = {"encoder_img.fc.", "encoder_box.", "predictor."};
+  } else if (const auto fc = fileShape(state, "fc.weight");
+             backbone_ && fc && *fc != backbone_->head()->weight.sizes().vec()) {
+    // ImageNet weights for a backbone with another number of classes: keep our own fc.
+    options.skipPrefixes = {"fc."};
+    options.allowMissingPrefixes = {"fc."};
+  }
+  report.load = loadStateDict(module(), state, options);
+  if (!report.load.ok()) {
+    throw CheckpointError(path + ": does not fit " + spec_.arch + (gaze_ ? " GazeCodingModel" : "") + " (read as " +
+                          report.interpretedAs + "):\n" + report.load.describeProblems());
+  }
+  return report;
+}
+
+void Model::saveWeights(const std::string& path) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  StateDict cpu;
+  for (const auto& item : stateDictOf(module())) cpu.insert(item.key(), item.value().detach().to(torch::kCPU).contiguous());
+  saveStateDictFile(path, cpu);
+}
+
+torch::Tensor Model::forward(const torch::Tensor& images, const std::optional<torch::Tensor>& boxes, bool train) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  torch::NoGradGuard noGrad;
+  module().train(train);
+  const auto memoryFormat = channelsLast_ && images.dim() == 4 ? at::MemoryFormat::ChannelsLast : at::MemoryFormat::Contiguous;
+  const torch::Tensor x = images.to(device_, dtype_).contiguous(memoryFormat);
+  torch::Tensor out;
+  if (gaze_) {
+    TORCH_CHECK(boxes.has_value(), "a GazeCodingModel needs boxes (B×N×5) with the images (B×N×3×H×W)");
+    out = gaze_->forward(x, boxes->to(device_, dtype_));
+  } else {
+    TORCH_CHECK(!boxes.has_value(), "a backbone takes images only; boxes are for --gaze models");
+    out = backbone_->forward(x);
+  }
+  return out.to(torch::kCPU, torch::kFloat32).contiguous();
+}
+
+void Model::convert(c10::ScalarType dtype, bool channelsLast) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  convertModel(module(), dtype, channelsLast);
+  dtype_ = dtype;
+  channelsLast_ = channelsLast;
+}
+
+}  // namespace gazecoder

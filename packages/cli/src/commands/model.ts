@@ -1,0 +1,108 @@
+import type { Command } from 'commander';
+import { Model, readNpy, writeNpy, type Dtype, type WeightsReport } from '@gazecoder/torch';
+
+import { positiveInteger } from '../flags';
+
+interface ModelOptions {
+  arch: string;
+  backbone?: boolean;
+  gaze?: boolean;
+  numClasses?: number;
+  window?: number;
+  weights?: string;
+  save?: string;
+  input?: string;
+  boxes?: string;
+  output?: string;
+  trainMode?: boolean;
+  device: string;
+  dtype: Dtype;
+  channelsLast?: boolean;
+  json?: boolean;
+}
+
+interface ModelSummary {
+  arch: string;
+  kind: 'gaze' | 'backbone';
+  device: string;
+  parameterCount: number;
+  stateEntries: number;
+  weights?: { path: string } & WeightsReport;
+  saved?: string;
+  output?: { path: string; shape: number[]; mode: 'eval' | 'train' };
+}
+
+/** Flag combinations that cannot work, named before any model is built. */
+function checkFlags(o: ModelOptions): void {
+  if (o.backbone && o.gaze) throw new Error('--backbone and --gaze exclude each other');
+  if (o.numClasses !== undefined && !o.backbone) throw new Error('--num-classes applies to --backbone models only');
+  if (o.window !== undefined && o.backbone) throw new Error('--window applies to --gaze models only');
+  if (o.input && !o.output) throw new Error('--input needs --output FILE.npy for the result');
+  if (o.output && !o.input) throw new Error('--output needs --input FILE.npy');
+  if (o.boxes && !o.input) throw new Error('--boxes needs --input');
+  if (o.input && !o.backbone && !o.boxes) throw new Error('a --gaze model needs --boxes B.npy (B×N×5) with --input (B×N×3×H×W)');
+  if (o.boxes && o.backbone) throw new Error('--boxes is for --gaze models; a backbone takes images only');
+  if (!Model.architectures().includes(o.arch)) {
+    throw new Error(`unknown --arch '${o.arch}'; known: ${Model.architectures().join(', ')}`);
+  }
+}
+
+function describe(s: ModelSummary): string {
+  const lines = [`${s.arch} ${s.kind === 'gaze' ? 'GazeCodingModel' : 'backbone'} on ${s.device}: ${s.parameterCount.toLocaleString('en-US')} parameters, ${s.stateEntries} state-dict entries`];
+  if (s.weights) {
+    lines.push(`weights ${s.weights.path} (read as ${s.weights.interpretedAs}): ${s.weights.loaded.length} keys loaded, ${s.weights.skipped.length} skipped`);
+    for (const key of s.weights.skipped) lines.push(`  skipped ${key}`);
+  }
+  if (s.saved) lines.push(`saved ${s.saved}`);
+  if (s.output) lines.push(`forward (${s.output.mode} mode) -> ${s.output.path} [${s.output.shape.join('×')}]`);
+  return lines.join('\n');
+}
+
+async function runModelCommand(o: ModelOptions): Promise<void> {
+  checkFlags(o);
+  const kind = o.backbone ? 'backbone' : 'gaze';
+  await using model = await Model.create({ arch: o.arch, kind, numClasses: o.numClasses, window: o.window, device: o.device });
+  const summary: ModelSummary = {
+    arch: model.arch,
+    kind: model.kind,
+    device: model.device,
+    parameterCount: model.parameterCount,
+    stateEntries: model.state.length,
+  };
+  if (o.weights) summary.weights = { path: o.weights, ...(await model.loadWeights(o.weights)) };
+  if (o.dtype !== 'float32' || o.channelsLast) await model.convert(o.dtype, { channelsLast: o.channelsLast });
+  if (o.save) {
+    await model.saveWeights(o.save);
+    summary.saved = o.save;
+  }
+  if (o.input && o.output) {
+    const images = await readNpy(o.input);
+    const boxes = o.boxes ? await readNpy(o.boxes) : undefined;
+    const out = await model.forward(images, boxes, { train: o.trainMode });
+    await writeNpy(o.output, out);
+    summary.output = { path: o.output, shape: out.shape, mode: o.trainMode ? 'train' : 'eval' };
+  }
+  process.stdout.write(o.json ? `${JSON.stringify(summary, null, 2)}\n` : `${describe(summary)}\n`);
+}
+
+export function registerModelCommand(program: Command): void {
+  program
+    .command('model')
+    .description('build a RegNet/ResNet backbone or GazeCodingModel, load and save .pth weights, run a forward pass on .npy inputs')
+    .requiredOption('--arch <name>', 'torchvision architecture: regnet_y_16gf, regnet_y_400mf, …, regnet_x_*, resnet18')
+    .option('--gaze', "iCatcher+'s GazeCodingModel with --arch as image encoder (the default)")
+    .option('--backbone', 'the bare classifier, as torchvision builds it')
+    .option('--num-classes <k>', 'outputs of a backbone\'s fc (default 1000)', positiveInteger('--num-classes'))
+    .option('--window <n>', 'frames per gaze prediction (default 5)', positiveInteger('--window'))
+    .option('--weights <file.pth>', 'load a state dict: ours, iCatcher+\'s, or torchvision ImageNet weights')
+    .option('--save <file.pth>', 'save the weights as a .pth that PyTorch loads with strict=True')
+    .option('--input <x.npy>', 'float32 images: N×3×H×W (backbone) or B×N×3×H×W (gaze)')
+    .option('--boxes <b.npy>', 'float32 box features B×N×5 (gaze)')
+    .option('--output <y.npy>', 'where the float32 output goes')
+    .option('--train-mode', 'forward in train mode (BatchNorm batch statistics); eval mode otherwise')
+    .option('--device <device>', 'auto, cpu, cuda or cuda:N', 'cpu')
+    .option('--dtype <dtype>', 'float32, float64, float16 or bfloat16', 'float32')
+    .option('--channels-last', 'store conv weights channels_last')
+    .option('--json', 'print the summary as JSON')
+    .action(runModelCommand);
+}

@@ -1,0 +1,108 @@
+import { native, type NativeModel } from './native';
+import type { Tensor } from './tensor';
+
+/** Which network to build. */
+export interface ModelSpec {
+  /** torchvision name: `regnet_y_16gf`, `regnet_y_400mf`, …, `regnet_x_*`, `resnet18`, `resnet34`. */
+  arch: string;
+  /** `gaze`: iCatcher+'s GazeCodingModel with `arch` as image encoder; `backbone`: the bare classifier. */
+  kind?: 'gaze' | 'backbone';
+  /** Outputs of a backbone's `fc` (default 1000, ImageNet). */
+  numClasses?: number;
+  /** Frames per gaze prediction (default 5). */
+  window?: number;
+  /** `auto`, `cpu`, `cuda` or `cuda:N` (default `cpu`). */
+  device?: string;
+}
+
+/** How a weights file was read into the model. */
+export interface WeightsReport {
+  /** `checkpoint` (the model's own keys) or `torchvision backbone` (loaded into encoder_img). */
+  interpretedAs: string;
+  loaded: string[];
+  /** Keys of the file left out on purpose, e.g. the 1000-class `fc.*` of ImageNet weights. */
+  skipped: string[];
+}
+
+export interface StateEntry {
+  key: string;
+  shape: number[];
+}
+
+export type Dtype = 'float32' | 'float64' | 'float16' | 'bfloat16';
+
+/**
+ * A RegNet/ResNet backbone or GazeCodingModel living in the native core. Every heavy call runs on a
+ * worker thread. Free its memory with `dispose()` or `await using`.
+ */
+export class Model implements AsyncDisposable {
+  readonly arch: string;
+  readonly kind: 'gaze' | 'backbone';
+  readonly device: string;
+  readonly parameterCount: number;
+  /** Parameter and buffer names and shapes, in PyTorch's state_dict() order. */
+  readonly state: readonly StateEntry[];
+  #native: NativeModel | undefined;
+
+  private constructor(handle: NativeModel) {
+    const description = handle.describe();
+    this.arch = description.arch;
+    this.kind = description.kind;
+    this.device = description.device;
+    this.parameterCount = description.parameterCount;
+    this.state = description.state;
+    this.#native = handle;
+  }
+
+  /** The architecture names `create` accepts. */
+  static architectures(): string[] {
+    return native().architectures();
+  }
+
+  /** Builds a randomly initialised model, initialised as torchvision initialises it. */
+  static async create(spec: ModelSpec): Promise<Model> {
+    return new Model(await native().createModel(spec));
+  }
+
+  /**
+   * Loads a `.pth` state dict: our own checkpoints, iCatcher+ checkpoints (DDP `module.` prefix
+   * stripped), or torchvision ImageNet weights (into `encoder_img` of a gaze model, `fc` skipped).
+   * Rejects, naming every missing, unexpected or mis-shaped key; the model is then unchanged.
+   */
+  loadWeights(path: string): Promise<WeightsReport> {
+    return this.#handle().loadWeights(path);
+  }
+
+  /** Writes the weights atomically as a `.pth` that `torch.load` + `load_state_dict(strict=True)` accept. */
+  saveWeights(path: string): Promise<void> {
+    return this.#handle().saveWeights(path);
+  }
+
+  /**
+   * Backbone: images N×3×H×W → N×numClasses. Gaze: images B×N×3×H×W and boxes B×N×5 → B×3 logits
+   * [away, left, right]. Eval mode unless `train` (BatchNorm then uses and updates batch statistics).
+   */
+  forward(images: Tensor, boxes?: Tensor, options: { train?: boolean } = {}): Promise<Tensor> {
+    return this.#handle().forward(images, boxes, options.train ?? false);
+  }
+
+  /** Converts every parameter and buffer to `dtype` (integer buffers stay), optionally channels_last. */
+  convert(dtype: Dtype, options: { channelsLast?: boolean } = {}): Promise<void> {
+    return this.#handle().convert(dtype, options.channelsLast ?? false);
+  }
+
+  /** Frees the native model; calls still in flight finish first. Idempotent. */
+  dispose(): void {
+    this.#native?.dispose();
+    this.#native = undefined;
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    this.dispose();
+  }
+
+  #handle(): NativeModel {
+    if (this.#native === undefined) throw new Error(`this ${this.arch} model has been disposed`);
+    return this.#native;
+  }
+}

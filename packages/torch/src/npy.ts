@@ -1,0 +1,71 @@
+// NumPy .npy files (format 1.0-3.0) of little-endian float32, C order: how `gazecoder model` takes
+// inputs from and hands outputs to Python.
+import { randomBytes } from 'node:crypto';
+import { readFile, rename, rm, writeFile } from 'node:fs/promises';
+
+import { numel, type Tensor } from './tensor';
+
+const MAGIC = Buffer.from([0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59]); // \x93NUMPY
+
+function headerField(header: string, name: string, path: string): string {
+  const match = new RegExp(`'${name}'\\s*:\\s*('[^']*'|\\([^)]*\\)|True|False)`).exec(header);
+  if (!match?.[1]) throw new Error(`${path}: .npy header has no '${name}' field`);
+  return match[1];
+}
+
+/** Reads a float32 .npy file; any other dtype or layout is an error naming the file. */
+export async function readNpy(path: string): Promise<Tensor> {
+  const bytes = await readFile(path);
+  if (bytes.length < 10 || !bytes.subarray(0, 6).equals(MAGIC)) throw new Error(`${path}: not a .npy file (no \\x93NUMPY magic)`);
+  const major = bytes[6];
+  const headerLengthSize = major === 1 ? 2 : 4;
+  if (major === undefined || major < 1 || major > 3) throw new Error(`${path}: unsupported .npy format version ${major}`);
+  const headerLength = headerLengthSize === 2 ? bytes.readUInt16LE(8) : bytes.readUInt32LE(8);
+  const dataOffset = 8 + headerLengthSize + headerLength;
+  if (dataOffset > bytes.length) throw new Error(`${path}: truncated .npy header`);
+  const header = bytes.subarray(8 + headerLengthSize, dataOffset).toString('latin1');
+
+  const descr = headerField(header, 'descr', path).replace(/'/g, '');
+  if (descr !== '<f4') throw new Error(`${path}: dtype ${descr} is not supported; save the array as float32 (<f4), e.g. x.astype(np.float32)`);
+  if (headerField(header, 'fortran_order', path) !== 'False') throw new Error(`${path}: Fortran-ordered arrays are not supported; save np.ascontiguousarray(x)`);
+  const shape = headerField(header, 'shape', path)
+    .replace(/[()\s]/g, '')
+    .split(',')
+    .filter((d) => d !== '')
+    .map(Number);
+  if (shape.some((d) => !Number.isInteger(d) || d < 0)) throw new Error(`${path}: malformed shape in .npy header`);
+
+  const expected = numel(shape) * 4;
+  if (bytes.length - dataOffset !== expected) {
+    throw new Error(`${path}: shape (${shape.join(', ')}) needs ${expected} bytes of data, the file has ${bytes.length - dataOffset}`);
+  }
+  // Copy into an aligned buffer: the file's data need not start at a multiple of 4.
+  const data = new Float32Array(numel(shape));
+  Buffer.from(data.buffer).set(bytes.subarray(dataOffset));
+  return { data, shape };
+}
+
+/** Writes a float32 .npy file atomically (temp file + rename). */
+export async function writeNpy(path: string, tensor: Tensor): Promise<void> {
+  if (numel(tensor.shape) !== tensor.data.length) {
+    throw new RangeError(`shape (${tensor.shape.join(', ')}) does not match ${tensor.data.length} values`);
+  }
+  const shape = tensor.shape.length === 1 ? `(${tensor.shape[0]},)` : `(${tensor.shape.join(', ')})`;
+  let header = `{'descr': '<f4', 'fortran_order': False, 'shape': ${shape}, }`;
+  // The header is padded with spaces and ends in a newline so that the data starts at a multiple of 64.
+  header = header.padEnd(Math.ceil((10 + header.length + 1) / 64) * 64 - 10 - 1, ' ') + '\n';
+  const prefix = Buffer.alloc(10);
+  MAGIC.copy(prefix);
+  prefix[6] = 1;
+  prefix[7] = 0;
+  prefix.writeUInt16LE(header.length, 8);
+  const body = Buffer.from(tensor.data.buffer, tensor.data.byteOffset, tensor.data.byteLength);
+  const temp = `${path}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
+  try {
+    await writeFile(temp, Buffer.concat([prefix, Buffer.from(header, 'latin1'), body]));
+    await rename(temp, path);
+  } catch (error) {
+    await rm(temp, { force: true });
+    throw error;
+  }
+}

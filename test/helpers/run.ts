@@ -1,0 +1,45 @@
+// Running the real CLI and the Python reference from tests.
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+import type { Tensor } from '@gazecoder/torch';
+
+export interface RunResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+const cliMain = require.resolve('@gazecoder/cli/dist/main.js');
+const pythonDir = join(__dirname, '..', 'python');
+
+export function gazecoder(...args: string[]): RunResult {
+  const run = spawnSync(process.execPath, [cliMain, ...args], { encoding: 'utf8' });
+  return { code: run.status, stdout: run.stdout, stderr: run.stderr };
+}
+
+/** Runs a script of test/python with Debian's interpreter, which has torch and torchvision. */
+export function python(script: string, ...args: string[]): RunResult {
+  const run = spawnSync('/usr/bin/python3', [join(pythonDir, script), ...args], { encoding: 'utf8' });
+  return { code: run.status, stdout: run.stdout, stderr: run.stderr };
+}
+
+/** A fresh temporary folder, removed by the returned cleanup. */
+export function tempDir(prefix: string): { path: string; cleanup: () => void } {
+  const path = mkdtempSync(join(tmpdir(), `gazecoder-${prefix}-`));
+  return { path, cleanup: () => rmSync(path, { recursive: true, force: true }) };
+}
+
+/** max|a − b| / max|b|, the parity measure used against PyTorch throughout the tests. */
+export function maxRelativeError(a: Tensor, b: Tensor): number {
+  expect(a.shape).toEqual(b.shape);
+  let diff = 0;
+  let scale = 0;
+  for (let i = 0; i < b.data.length; i += 1) {
+    diff = Math.max(diff, Math.abs((a.data[i] ?? NaN) - (b.data[i] ?? NaN)));
+    scale = Math.max(scale, Math.abs(b.data[i] ?? 0));
+  }
+  return diff / scale;
+}
