@@ -8,6 +8,8 @@
 #include <torch/version.h>
 
 #include <algorithm>
+#include <climits>
+#include <cstdlib>
 #include <cstring>
 #include <thread>
 
@@ -39,7 +41,10 @@ std::string loadedBlas() {
         return 0;
       },
       &found);
-  return found.empty() ? "none loaded" : found;
+  if (found.empty()) return "none loaded";
+  // Debian loads BLAS through the alternatives symlink libblas.so.3; the target names the real one.
+  char resolved[PATH_MAX];
+  return realpath(found.c_str(), resolved) != nullptr ? std::string(resolved) : found;
 }
 
 std::string lineValue(const std::string& text, const std::string& key) {
