@@ -29,7 +29,7 @@ struct ShapeMismatch {
 };
 
 struct LoadReport {
-  std::vector<std::string> loaded;
+  std::vector<std::string> loaded;      // copied into the module; empty unless ok(), as nothing is copied then
   std::vector<std::string> skipped;     // present in the file, left out on purpose (skipPrefixes)
   std::vector<std::string> missing;     // in the module, not in the file
   std::vector<std::string> unexpected;  // in the file, not in the module
