@@ -12,6 +12,8 @@ if(NOT _gz_libtorch STREQUAL "")
       "(or torch/ of an unpacked PyTorch wheel), or unset LIBTORCH to use Debian's libtorch-dev.")
   endif()
   set(Torch_DIR "${_gz_libtorch}/share/cmake/Torch" CACHE PATH "LibTorch CMake config" FORCE)
+  # TorchConfig's find_library calls would otherwise find Debian's /usr libraries first.
+  list(PREPEND CMAKE_PREFIX_PATH "${_gz_libtorch}")
 else()
   # Forget a LIBTORCH of an earlier configure so that unsetting it really switches back.
   if(Torch_DIR AND NOT Torch_DIR MATCHES "^/usr/")
