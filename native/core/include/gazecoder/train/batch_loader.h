@@ -1,0 +1,79 @@
+#pragma once
+// Background threads that assemble batches of an epoch, in order, into a bounded prefetch queue.
+// Batch b of epoch e always holds the same samples with the same augmentation (per-sample random
+// streams derived from seed, epoch and sample index), whatever the number of workers.
+#include <torch/types.h>
+
+#include <condition_variable>
+#include <cstdint>
+#include <exception>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <thread>
+#include <vector>
+
+#include "gazecoder/train/dataset.h"
+#include "gazecoder/train/sample_transform.h"
+
+namespace gazecoder::train {
+
+struct Batch {
+  int64_t index = 0;     // within the epoch
+  torch::Tensor images;  // B×N×3×S×S float32
+  torch::Tensor boxes;   // B×N×5 float32
+  torch::Tensor labels;  // B int64
+};
+
+struct LoaderOptions {
+  int64_t batchSize = 64;
+  bool shuffle = false;
+  uint64_t seed = 0;
+  int64_t epoch = 0;
+  SampleTransform transform;
+  int workers = 2;
+  int prefetch = 4;           // batches ready ahead of the consumer, per loader
+  bool pinMemory = false;     // page-locked batches for non-blocking host-to-GPU copies (CUDA only)
+  bool dropLast = false;      // drop a final partial batch (static shapes)
+  bool dropLastSingle = true; // drop a final batch of one sample (BatchNorm cannot train on it)
+};
+
+// The order in which an epoch visits `count` samples: the identity, or a Fisher-Yates shuffle
+// seeded by (seed, epoch).
+std::vector<int64_t> epochOrder(int64_t count, bool shuffle, uint64_t seed, int64_t epoch);
+// Batches an epoch of `count` samples yields under `options`.
+int64_t batchCount(int64_t count, const LoaderOptions& options);
+
+class BatchLoader {
+ public:
+  // Starts the workers at batch `firstBatch` (to resume mid-epoch). `dataset` must outlive the loader.
+  BatchLoader(const Dataset& dataset, const std::vector<Sample>& samples, LoaderOptions options,
+              int64_t firstBatch = 0);
+  ~BatchLoader();
+  BatchLoader(const BatchLoader&) = delete;
+  BatchLoader& operator=(const BatchLoader&) = delete;
+
+  int64_t batches() const { return batches_; }
+  // The next batch in order, or nothing after the last. Rethrows a worker's error.
+  std::optional<Batch> next();
+
+ private:
+  const Dataset& dataset_;
+  const std::vector<Sample>& samples_;
+  LoaderOptions options_;
+  std::vector<int64_t> order_;
+  int64_t batches_;
+  int64_t nextToProduce_;
+  int64_t nextToConsume_;
+  std::map<int64_t, Batch> ready_;
+  std::exception_ptr error_;
+  bool stopping_ = false;
+  std::mutex mutex_;
+  std::condition_variable changed_;
+  std::vector<std::thread> workers_;
+
+  void work();
+  Batch assemble(int64_t index) const;
+};
+
+}  // namespace gazecoder::train
