@@ -56,30 +56,35 @@ std::vector<std::pair<std::string, std::vector<int64_t>>> Model::stateShapes() c
   return shapes;
 }
 
-WeightsReport Model::loadWeights(const std::string& path) {
-  std::lock_guard<std::mutex> lock(mutex_);
+WeightsReport loadWeightsInto(torch::nn::Module& module, ImageBackbone* backbone, const std::string& path,
+                              const std::string& name) {
   const StateDict state = loadStateDictFile(path);
   WeightsReport report;
   LoadOptions options;
   report.interpretedAs = "checkpoint";
-  if (gaze_ && !hasKeyStartingWith(state, "encoder_img.")) {
+  if (!backbone && !hasKeyStartingWith(state, "encoder_img.")) {
     // A bare classifier: iCatcher+ fine-tunes it as encoder_img with a fresh 256-wide fc.
     report.interpretedAs = "torchvision backbone";
     options.targetPrefix = "encoder_img.";
     options.skipPrefixes = {"encoder_img.fc."};
     options.allowMissingPrefixes = {"encoder_img.fc.", "encoder_box.", "predictor."};
   } else if (const auto fc = fileShape(state, "fc.weight");
-             backbone_ && fc && *fc != backbone_->head()->weight.sizes().vec()) {
+             backbone && fc && *fc != backbone->head()->weight.sizes().vec()) {
     // ImageNet weights for a backbone with another number of classes: keep our own fc.
     options.skipPrefixes = {"fc."};
     options.allowMissingPrefixes = {"fc."};
   }
-  report.load = loadStateDict(module(), state, options);
+  report.load = loadStateDict(module, state, options);
   if (!report.load.ok()) {
-    throw CheckpointError(path + ": does not fit " + spec_.arch + (gaze_ ? " GazeCodingModel" : "") + " (read as " +
-                          report.interpretedAs + "):\n" + report.load.describeProblems());
+    throw CheckpointError(path + ": does not fit " + name + " (read as " + report.interpretedAs + "):\n" +
+                          report.load.describeProblems());
   }
   return report;
+}
+
+WeightsReport Model::loadWeights(const std::string& path) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return loadWeightsInto(module(), backbone_.get(), path, spec_.arch + (gaze_ ? " GazeCodingModel" : ""));
 }
 
 void Model::saveWeights(const std::string& path) {

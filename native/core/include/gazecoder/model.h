@@ -21,6 +21,11 @@ struct WeightsReport {
   LoadReport load;
 };
 
+// Model::loadWeights' policy for a module held elsewhere (e.g. by the trainer): `backbone` is the module
+// when it is a bare classifier, null when it is a GazeCodingModel; `name` describes it in errors.
+WeightsReport loadWeightsInto(torch::nn::Module& module, ImageBackbone* backbone, const std::string& path,
+                              const std::string& name);
+
 class Model {
  public:
   // device: as resolveDevice() takes it ("auto", "cpu", "cuda:0", ...).

@@ -1,0 +1,79 @@
+#pragma once
+// The settings of a training run: what the caller asked (TrainRequest, every field optional) and what
+// runs (TrainConfig), with defaults chosen for the device and, on --resume, the run's own settings.
+#include <ATen/core/ivalue.h>
+
+#include <cstdint>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "gazecoder/train/color_jitter.h"
+#include "gazecoder/train/dataset.h"
+#include "gazecoder/train/lr_scheduler.h"
+#include "gazecoder/train/optimizer.h"
+#include "gazecoder/train/samples.h"
+
+namespace gazecoder::train {
+
+// A setting that cannot work; the message names the flag (e.g. "--batch-size must be ...").
+class ConfigError : public std::invalid_argument {
+ public:
+  using std::invalid_argument::invalid_argument;
+};
+
+enum class AmpMode { Off, Float16, BFloat16 };
+const char* ampName(AmpMode mode);  // "off", "fp16", "bf16"
+
+struct TrainRequest {
+  std::string dataset;               // the dataset folder (for config.json and messages)
+  std::vector<VideoSource> videos;   // the manifest's done videos of the train and val splits
+  int64_t imageSize = 100;           // the manifest's imageSize
+  std::string outDir;                // the run folder
+  bool resume = false;               // continue from outDir/last.pth
+  std::optional<std::string> arch, device, optimizer, amp, pretrained, init;
+  std::optional<int64_t> batchSize, epochs, workers, earlyStopping, logEvery;
+  std::optional<uint64_t> seed;
+  std::optional<double> lr;
+  std::optional<bool> channelsLast, eliminateTransitions, useMutuallyAgreed, horizontalFlip, foreach,
+      cudnnBenchmark, cudaGraphs;
+};
+
+struct TrainConfig {
+  std::string dataset;
+  int64_t imageSize = 100;
+  std::string outDir;
+  std::string arch = "regnet_y_16gf";
+  std::string device = "cpu";  // resolved: "cpu" or "cuda:N"
+  std::string pretrained;      // torchvision ImageNet weights for the image encoder ("" = none)
+  std::string init;            // full model checkpoint to start from ("" = none)
+  OptimizerOptions optimizer;
+  PlateauOptions plateau;
+  AmpMode amp = AmpMode::Off;
+  bool channelsLast = false;
+  bool cudnnBenchmark = false;
+  bool cudaGraphs = false;
+  int64_t batchSize = 64;
+  int64_t epochs = 100;
+  int64_t earlyStopping = 0;  // stop after this many epochs without a better validation accuracy; 0 = never
+  int64_t workers = 2;
+  int64_t logEvery = 50;      // steps between step lines of metrics.jsonl
+  uint64_t seed = 42;
+  SampleOptions samples;
+  bool horizontalFlip = false;
+  ColorJitterRanges jitter;
+
+  // Stored in last.pth, so that --resume knows the run's settings.
+  c10::IValue toIValue() const;
+  // config.json: every setting, plus `extra` (a JSON object's members, e.g. dataset statistics).
+  std::string toJson(const std::string& extra = "") const;
+};
+
+// Fills the request's gaps: on resume from `stored` (the config of last.pth), else with defaults for
+// the device (CUDA: bf16 autocast on compute capability >= 8, fp16 below, channels_last, cuDNN
+// benchmark; CPU: fp32, contiguous). On resume, settings that would change the run's numbers (arch,
+// seed, batch size, optimizer, lr, amp, sample options) must match; throws ConfigError naming the flag.
+TrainConfig resolveConfig(const TrainRequest& request, const c10::IValue* stored = nullptr);
+
+}  // namespace gazecoder::train

@@ -1,0 +1,473 @@
+#include "gazecoder/train/trainer.h"
+
+#include <torch/torch.h>
+
+#include <chrono>
+#include <filesystem>
+#include <memory>
+#include <new>
+
+#include "gazecoder/checkpoint.h"
+#include "gazecoder/device.h"
+#include "gazecoder/model.h"
+#include "gazecoder/models/model_factory.h"
+#include "gazecoder/models/regnet_spec.h"
+#include "gazecoder/state_dict.h"
+#include "gazecoder/train/autocast.h"
+#include "gazecoder/train/batch_loader.h"
+#include "gazecoder/train/grad_scaler.h"
+#include "gazecoder/train/random.h"
+#include "gazecoder/train/training_state.h"
+#include "train_json.h"
+#include "train_run_files.h"
+
+namespace gazecoder::train {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double secondsSince(Clock::time_point start) {
+  return std::chrono::duration<double>(Clock::now() - start).count();
+}
+
+bool isOutOfMemory(const std::string& message) {
+  return message.find("out of memory") != std::string::npos ||
+         message.find("can't allocate memory") != std::string::npos;
+}
+
+// Model weights as CPU tensors (a copy; the model keeps training).
+StateDict cpuState(const torch::nn::Module& module) {
+  StateDict cpu;
+  for (const auto& item : stateDictOf(module)) {
+    cpu.insert(item.key(), item.value().detach().to(torch::kCPU, /*non_blocking=*/false, /*copy=*/true).contiguous());
+  }
+  return cpu;
+}
+
+class Trainer {
+ public:
+  Trainer(const TrainRequest& request, const EventSink& sink, const std::atomic<bool>& stop)
+      : request_(request), sink_(sink), stop_(stop) {}
+
+  DoneEvent run() {
+    setUp();
+    while (progress_.epoch < config_.epochs) {
+      if (!progress_.trainDone && !trainEpoch()) return finish("aborted");
+      EpochEvent event;
+      if (!validate(event)) return finish("aborted");
+      endEpoch(event);
+      if (config_.earlyStopping > 0 && progress_.epochsSinceBest >= config_.earlyStopping) return finish("early-stopped");
+    }
+    return finish("completed");
+  }
+
+ private:
+  const TrainRequest& request_;
+  const EventSink& sink_;
+  const std::atomic<bool>& stop_;
+  TrainConfig config_;
+  torch::Device device_{torch::kCPU};
+  Dataset dataset_;
+  std::shared_ptr<GazeCodingModel> model_;
+  std::unique_ptr<Optimizer> optimizer_;
+  ReduceLrOnPlateau scheduler_;
+  std::unique_ptr<GradScaler> scaler_;  // fp16 only
+  Progress progress_;
+  int64_t batchesPerEpoch_ = 0;
+  std::string lastPath_, bestPath_, metricsPath_, configPath_;
+  // Step-line averages and the smoothed rate.
+  double logLossSum_ = 0;
+  int64_t logSteps_ = 0;
+  double samplesPerSecond_ = 0;
+
+  std::string file(const char* name) const { return (std::filesystem::path(config_.outDir) / name).string(); }
+
+  std::optional<c10::ScalarType> autocastDtype() const {
+    if (config_.amp == AmpMode::Float16) return torch::kFloat16;
+    if (config_.amp == AmpMode::BFloat16) return torch::kBFloat16;
+    return std::nullopt;
+  }
+
+  void setUp() {
+    const std::string lastPath = (std::filesystem::path(request_.outDir) / "last.pth").string();
+    std::optional<TrainingState> resumed;
+    if (request_.resume) {
+      if (!std::filesystem::exists(lastPath)) {
+        throw ConfigError("--resume: " + lastPath + " does not exist; start the run without --resume");
+      }
+      resumed = loadTrainingState(lastPath);
+    } else if (!request_.outDir.empty() && std::filesystem::exists(lastPath)) {
+      throw ConfigError("--out " + request_.outDir + " already holds a run (last.pth); pass --resume to continue it, or choose another --out");
+    }
+    config_ = resolveConfig(request_, resumed ? &resumed->config : nullptr);
+    device_ = resolveDevice(config_.device);
+    std::filesystem::create_directories(config_.outDir);
+    lastPath_ = file("last.pth");
+    bestPath_ = file("best.pth");
+    metricsPath_ = file("metrics.jsonl");
+    configPath_ = file("config.json");
+    if (device_.is_cuda()) at::globalContext().setBenchmarkCuDNN(config_.cudnnBenchmark);
+
+    dataset_ = Dataset::open(request_.videos, config_.imageSize, config_.samples);
+    batchesPerEpoch_ = batchCount(static_cast<int64_t>(dataset_.train.size()), trainLoaderOptions());
+
+    // The fresh model's weights depend on the seed only.
+    torch::manual_seed(deriveSeed(config_.seed, Stream::Init, {}));
+    model_ = makeGazeModelForArch(config_.arch, config_.samples.framesPerSample());
+    const std::string name = config_.arch + " GazeCodingModel";
+    if (!config_.pretrained.empty()) {
+      const auto report = loadWeightsInto(*model_, nullptr, config_.pretrained, name);
+      if (report.interpretedAs != "torchvision backbone") {
+        throw ConfigError("--pretrained " + config_.pretrained + " holds a whole GazeCodingModel; start from it with --init");
+      }
+    }
+    if (!config_.init.empty()) {
+      const auto report = loadWeightsInto(*model_, nullptr, config_.init, name);
+      if (report.interpretedAs != "checkpoint") {
+        throw ConfigError("--init " + config_.init + " holds a bare torchvision backbone; load it with --pretrained");
+      }
+    }
+    if (resumed) {
+      const auto report = loadStateDict(*model_, resumed->model);
+      if (!report.ok()) throw CheckpointError(lastPath_ + ": its model does not fit " + name + ":\n" + report.describeProblems());
+    }
+    model_->to(device_);
+    if (config_.channelsLast) convertModel(*model_, torch::kFloat32, true);
+    model_->train();
+
+    optimizer_ = std::make_unique<Optimizer>(model_->parameters(), config_.optimizer);
+    scheduler_ = ReduceLrOnPlateau(config_.plateau);
+    if (config_.amp == AmpMode::Float16) scaler_ = std::make_unique<GradScaler>(device_);
+    if (resumed) {
+      optimizer_->loadState(resumed->optimizer);
+      scheduler_.loadState(resumed->scheduler);
+      if (scaler_ && !resumed->scaler.isNone()) scaler_->loadState(resumed->scaler);
+      progress_ = resumed->progress;
+      truncateMetrics(metricsPath_, progress_.step, progress_.epoch);
+    }
+    writeConfig();
+    emitStart(resumed.has_value());
+  }
+
+  LoaderOptions trainLoaderOptions() const {
+    LoaderOptions o;
+    o.batchSize = config_.batchSize;
+    o.shuffle = true;
+    o.seed = config_.seed;
+    o.epoch = progress_.epoch;
+    o.transform.colorJitter = true;
+    o.transform.jitter = config_.jitter;
+    o.transform.horizontalFlip = config_.horizontalFlip;
+    o.workers = static_cast<int>(config_.workers);
+    o.pinMemory = device_.is_cuda();
+    return o;
+  }
+
+  void writeConfig() {
+    const auto train = Dataset::classCounts(dataset_.train);
+    const auto val = Dataset::classCounts(dataset_.val);
+    int64_t trainVideos = 0;
+    for (const auto& video : dataset_.videos) trainVideos += video.split == Split::Train;
+    json::Object data;
+    data.integer("trainVideos", trainVideos)
+        .integer("valVideos", static_cast<int64_t>(dataset_.videos.size()) - trainVideos)
+        .integer("trainWindows", static_cast<int64_t>(dataset_.train.size()))
+        .integer("valWindows", static_cast<int64_t>(dataset_.val.size()))
+        .raw("trainClassCounts", json::array(train))
+        .raw("valClassCounts", json::array(val))
+        .integer("batchesPerEpoch", batchesPerEpoch_);
+    json::Object extra;
+    extra.raw("data", data.str()).string("torchVersion", TORCH_VERSION);
+    writeTextAtomically(configPath_, config_.toJson(extra.members()) + "\n");
+  }
+
+  void emitStart(bool resumed) {
+    StartEvent e;
+    e.device = config_.device;
+    e.arch = config_.arch;
+    e.amp = ampName(config_.amp);
+    e.channelsLast = config_.channelsLast;
+    for (const auto& p : model_->parameters()) e.parameterCount += p.numel();
+    for (const auto& video : dataset_.videos) (video.split == Split::Train ? e.trainVideos : e.valVideos) += 1;
+    e.trainWindows = static_cast<int64_t>(dataset_.train.size());
+    e.valWindows = static_cast<int64_t>(dataset_.val.size());
+    const auto train = Dataset::classCounts(dataset_.train);
+    const auto val = Dataset::classCounts(dataset_.val);
+    for (size_t c = 0; c < 3; ++c) {
+      e.trainClassCounts[c] = train[c];
+      e.valClassCounts[c] = val[c];
+    }
+    e.batchesPerEpoch = batchesPerEpoch_;
+    e.epochs = config_.epochs;
+    e.startEpoch = progress_.epoch + 1;
+    e.startBatch = resumed ? progress_.batch : 0;
+    e.workers = config_.workers;
+    e.configPath = configPath_;
+    sink_(e);
+  }
+
+  // images B×N×3×H×W, boxes B×N×5 -> B×3, with the crops in channels_last when asked.
+  torch::Tensor forward(const torch::Tensor& images, const torch::Tensor& boxes) {
+    const int64_t batch = images.size(0), frames = images.size(1);
+    auto crops = images.flatten(0, 1);
+    if (config_.channelsLast) crops = crops.contiguous(at::MemoryFormat::ChannelsLast);
+    const auto embeddings = model_->encodeImages(crops).view({batch, frames, GazeCodingModel::kEmbeddingWidth});
+    return model_->predictFromEmbeddings(embeddings, boxes);
+  }
+
+  struct StepResult {
+    double loss;
+    int64_t correct;
+    bool skipped;
+  };
+
+  StepResult trainStep(const Batch& batch) {
+    // Dropout draws from LibTorch's global generator: seeding it per step makes a resumed run draw
+    // what the uninterrupted one drew.
+    torch::manual_seed(deriveSeed(config_.seed, Stream::Dropout, {static_cast<uint64_t>(progress_.step)}));
+    const bool nonBlocking = device_.is_cuda();
+    const auto images = batch.images.to(device_, nonBlocking);
+    const auto boxes = batch.boxes.to(device_, nonBlocking);
+    const auto labels = batch.labels.to(device_, nonBlocking);
+    torch::Tensor logits, loss;
+    {
+      AutocastScope autocast(device_.type(), autocastDtype());
+      logits = forward(images, boxes);
+      loss = torch::nn::functional::cross_entropy(logits.to(torch::kFloat32), labels);
+    }
+    optimizer_->zeroGrad();
+    bool skipped = false;
+    if (scaler_) {
+      scaler_->scale(loss).backward();
+      std::vector<torch::Tensor> grads;
+      for (const auto& p : optimizer_->params()) grads.push_back(p.grad());
+      skipped = scaler_->unscale(grads);
+      if (!skipped) optimizer_->step();
+      scaler_->update(skipped);
+    } else {
+      loss.backward();
+      optimizer_->step();
+    }
+    const int64_t correct = logits.detach().argmax(1).eq(labels).sum().item<int64_t>();
+    return {loss.item<double>(), correct, skipped};
+  }
+
+  // Runs `fn`, turning an allocation failure into a message that names the batch size.
+  template <typename Fn>
+  auto guardMemory(const char* phase, Fn&& fn) -> decltype(fn()) {
+    const auto fail = [&](const std::string& detail) {
+      return std::runtime_error(std::string("out of memory during ") + phase + " at --batch-size " +
+                                std::to_string(config_.batchSize) + " on " + config_.device + " (" + config_.arch +
+                                ", amp " + ampName(config_.amp) + "); try a smaller --batch-size, e.g. " +
+                                std::to_string(std::max<int64_t>(1, config_.batchSize / 2)) + ". " + detail);
+    };
+    try {
+      return fn();
+    } catch (const c10::Error& e) {
+      if (isOutOfMemory(e.what_without_backtrace())) throw fail(e.what_without_backtrace());
+      throw;
+    } catch (const std::bad_alloc&) {
+      throw fail("(std::bad_alloc)");
+    }
+  }
+
+  // Trains the rest of the current epoch; false when stopped (a checkpoint is then written).
+  bool trainEpoch() {
+    BatchLoader loader(dataset_, dataset_.train, trainLoaderOptions(), progress_.batch);
+    model_->train();
+    const auto epochStart = Clock::now();
+    const double secondsBefore = progress_.trainSeconds;
+    auto last = Clock::now();
+    std::optional<Batch> batch;
+    while (!stop_.load() && (batch = loader.next())) {
+      const StepResult result = guardMemory("training", [&] { return trainStep(*batch); });
+      const int64_t size = batch->labels.size(0);
+      ++progress_.step;
+      progress_.batch = batch->index + 1;
+      progress_.lossSum += result.loss * static_cast<double>(size);
+      progress_.correct += result.correct;
+      progress_.seen += size;
+      progress_.trainSeconds = secondsBefore + secondsSince(epochStart);
+      const double seconds = secondsSince(last);
+      last = Clock::now();
+      const double rate = static_cast<double>(size) / std::max(seconds, 1e-9);
+      samplesPerSecond_ = samplesPerSecond_ == 0 ? rate : 0.8 * samplesPerSecond_ + 0.2 * rate;
+      emitStep(result, batch->index + 1);
+    }
+    if (progress_.batch < loader.batches()) {
+      saveLast();
+      return false;
+    }
+    progress_.trainDone = true;
+    return true;
+  }
+
+  void emitStep(const StepResult& result, int64_t batchNumber) {
+    StepEvent e;
+    e.epoch = progress_.epoch + 1;
+    e.step = progress_.step;
+    e.batch = batchNumber;
+    e.batches = batchesPerEpoch_;
+    e.loss = result.loss;
+    e.lr = optimizer_->lr();
+    e.samplesPerSecond = samplesPerSecond_;
+    e.stepsPerSecond = samplesPerSecond_ / static_cast<double>(config_.batchSize);
+    if (scaler_) e.lossScale = scaler_->scaleValue();
+    e.skipped = result.skipped;
+    logLossSum_ += result.loss;
+    ++logSteps_;
+    if (progress_.step % config_.logEvery == 0) {
+      json::Object line;
+      line.string("type", "step").integer("epoch", e.epoch).integer("step", e.step).integer("batch", e.batch)
+          .number("loss", logLossSum_ / static_cast<double>(logSteps_)).number("lr", e.lr)
+          .number("samplesPerSecond", e.samplesPerSecond);
+      appendLine(metricsPath_, line.str());
+      logLossSum_ = 0;
+      logSteps_ = 0;
+    }
+    sink_(e);
+  }
+
+  // Validation loss, accuracy, per-class accuracy and confusion; false when stopped.
+  bool validate(EpochEvent& e) {
+    LoaderOptions o;
+    o.batchSize = config_.batchSize;
+    o.workers = static_cast<int>(config_.workers);
+    o.pinMemory = device_.is_cuda();
+    o.dropLastSingle = false;  // eval-mode BatchNorm takes a batch of one
+    BatchLoader loader(dataset_, dataset_.val, o);
+    const auto start = Clock::now();
+    model_->eval();
+    torch::NoGradGuard noGrad;
+    double lossSum = 0;
+    int64_t seen = 0;
+    std::optional<Batch> batch;
+    while (!stop_.load() && (batch = loader.next())) {
+      guardMemory("validation", [&] {
+        const auto images = batch->images.to(device_, device_.is_cuda());
+        const auto boxes = batch->boxes.to(device_, device_.is_cuda());
+        const auto labels = batch->labels.to(device_, device_.is_cuda());
+        torch::Tensor logits;
+        {
+          AutocastScope autocast(device_.type(), autocastDtype());
+          logits = forward(images, boxes).to(torch::kFloat32);
+        }
+        lossSum += torch::nn::functional::cross_entropy(
+                       logits, labels, torch::nn::functional::CrossEntropyFuncOptions().reduction(torch::kSum))
+                       .item<double>();
+        const auto predicted = logits.argmax(1).to(torch::kCPU).contiguous();
+        const int64_t* p = predicted.data_ptr<int64_t>();
+        const int64_t* t = batch->labels.data_ptr<int64_t>();
+        for (int64_t i = 0; i < batch->labels.size(0); ++i) ++e.valConfusion[t[i]][p[i]];
+        return 0;
+      });
+      seen += batch->labels.size(0);
+    }
+    model_->train();
+    if (seen < static_cast<int64_t>(dataset_.val.size())) {
+      saveLast();  // progress says: training of this epoch done, validation to redo
+      return false;
+    }
+    int64_t correct = 0;
+    for (size_t c = 0; c < 3; ++c) {
+      int64_t count = 0;
+      for (size_t p = 0; p < 3; ++p) count += e.valConfusion[c][p];
+      correct += e.valConfusion[c][c];
+      if (count > 0) e.valClassAccuracy[c] = static_cast<double>(e.valConfusion[c][c]) / static_cast<double>(count);
+    }
+    e.valLoss = lossSum / static_cast<double>(seen);
+    e.valAccuracy = static_cast<double>(correct) / static_cast<double>(seen);
+    e.valSeconds = secondsSince(start);
+    return true;
+  }
+
+  void endEpoch(EpochEvent& e) {
+    e.epoch = progress_.epoch + 1;
+    e.step = progress_.step;
+    e.trainLoss = progress_.lossSum / static_cast<double>(std::max<int64_t>(progress_.seen, 1));
+    e.trainAccuracy = static_cast<double>(progress_.correct) / static_cast<double>(std::max<int64_t>(progress_.seen, 1));
+    e.trainSeconds = progress_.trainSeconds;
+    e.samplesPerSecond = static_cast<double>(progress_.seen) / std::max(progress_.trainSeconds, 1e-9);
+    optimizer_->setLr(scheduler_.step(e.valLoss, optimizer_->lr()));
+    e.lr = optimizer_->lr();
+    e.isBest = e.valAccuracy > progress_.bestAccuracy;
+    if (e.isBest) {
+      progress_.bestEpoch = progress_.epoch;
+      progress_.bestAccuracy = e.valAccuracy;
+      progress_.epochsSinceBest = 0;
+    } else {
+      ++progress_.epochsSinceBest;
+    }
+    e.bestEpoch = progress_.bestEpoch + 1;
+    e.bestValAccuracy = progress_.bestAccuracy;
+    e.lastCheckpoint = lastPath_;
+    e.bestCheckpoint = bestPath_;
+    progress_ = nextEpoch(progress_);
+    // metrics.jsonl first: a crash before the checkpoints makes --resume redo (and re-log) the epoch.
+    appendLine(metricsPath_, epochLine(e));
+    if (e.isBest) saveStateDictFile(bestPath_, cpuState(*model_));
+    saveLast();
+    sink_(e);
+  }
+
+  static Progress nextEpoch(Progress p) {
+    p.epoch += 1;
+    p.batch = 0;
+    p.trainDone = false;
+    p.lossSum = 0;
+    p.correct = 0;
+    p.seen = 0;
+    p.trainSeconds = 0;
+    return p;
+  }
+
+  static std::string epochLine(const EpochEvent& e) {
+    std::vector<std::string> perClass, confusion;
+    for (size_t c = 0; c < 3; ++c) {
+      perClass.push_back(json::number(e.valClassAccuracy[c]));
+      confusion.push_back(json::array(std::vector<int64_t>(e.valConfusion[c].begin(), e.valConfusion[c].end())));
+    }
+    json::Object line;
+    line.string("type", "epoch").integer("epoch", e.epoch).integer("step", e.step)
+        .number("trainLoss", e.trainLoss).number("trainAccuracy", e.trainAccuracy)
+        .number("valLoss", e.valLoss).number("valAccuracy", e.valAccuracy)
+        .raw("valClassAccuracy", json::array(perClass)).raw("valConfusion", json::array(confusion))
+        .number("lr", e.lr).boolean("isBest", e.isBest).integer("bestEpoch", e.bestEpoch)
+        .number("bestValAccuracy", e.bestValAccuracy).number("trainSeconds", e.trainSeconds)
+        .number("valSeconds", e.valSeconds).number("samplesPerSecond", e.samplesPerSecond);
+    return line.str();
+  }
+
+  void saveLast() {
+    TrainingState state;
+    state.model = cpuState(*model_);
+    state.optimizer = optimizer_->state();
+    state.scheduler = scheduler_.state();
+    state.scaler = scaler_ ? scaler_->state() : c10::IValue();
+    state.config = config_.toIValue();
+    state.progress = progress_;
+    saveTrainingState(lastPath_, state);
+  }
+
+  DoneEvent finish(const std::string& reason) {
+    DoneEvent e;
+    e.reason = reason;
+    e.epochs = progress_.epoch;
+    e.steps = progress_.step;
+    e.bestEpoch = progress_.bestEpoch + 1;
+    e.bestValAccuracy = progress_.bestEpoch >= 0 ? progress_.bestAccuracy : 0;
+    e.lastCheckpoint = lastPath_;
+    e.bestCheckpoint = progress_.bestEpoch >= 0 ? bestPath_ : "";
+    sink_(e);
+    return e;
+  }
+};
+
+}  // namespace
+
+DoneEvent runTraining(const TrainRequest& request, const EventSink& sink, const std::atomic<bool>& stop) {
+  Trainer trainer(request, sink, stop);
+  return trainer.run();
+}
+
+}  // namespace gazecoder::train

@@ -1,0 +1,275 @@
+// The training loop end to end in the core: run files, exact resume after interruptions (mid-epoch and
+// mid-validation, with another number of loader workers), early stopping, and setting errors.
+#include <gtest/gtest.h>
+#include <torch/torch.h>
+
+#include <fstream>
+#include <sstream>
+
+#include "gazecoder/model.h"
+#include "gazecoder/models/regnet_spec.h"
+#include "gazecoder/state_dict.h"
+#include "gazecoder/train/trainer.h"
+#include "gazecoder/train/training_state.h"
+#include "training_helpers.h"
+
+namespace gazecoder::train {
+namespace {
+
+using namespace testing;
+
+constexpr const char* kTinyArch = "regnet:depth=3,w0=16,wa=8,wm=2,group=8,se=0.25";
+
+TrainRequest tinyRequest(const std::string& out) {
+  TrainRequest r;
+  r.dataset = (trainingFixtures() / "dataset").string();
+  r.videos = fixtureVideos();
+  r.imageSize = 32;
+  r.outDir = out;
+  r.arch = kTinyArch;
+  r.device = "cpu";
+  r.batchSize = 8;
+  r.epochs = 2;
+  r.lr = 1e-3;
+  r.seed = 3;
+  r.workers = 2;
+  r.logEvery = 5;
+  r.horizontalFlip = true;
+  return r;
+}
+
+struct TrainedRun {
+  std::vector<TrainEvent> events;
+  DoneEvent done;
+  template <typename T>
+  std::vector<T> all() const {
+    std::vector<T> out;
+    for (const auto& e : events) {
+      if (const auto* t = std::get_if<T>(&e)) out.push_back(*t);
+    }
+    return out;
+  }
+};
+
+// Trains; `stopWhen` sees every event and may ask the run to stop.
+TrainedRun train(const TrainRequest& request, const std::function<bool(const TrainEvent&)>& stopWhen = nullptr) {
+  TrainedRun run;
+  std::atomic<bool> stop{false};
+  run.done = runTraining(request, [&](const TrainEvent& e) {
+    run.events.push_back(e);
+    if (stopWhen && stopWhen(e)) stop = true;
+  }, stop);
+  return run;
+}
+
+std::vector<std::string> lines(const std::string& path) {
+  std::ifstream in(path);
+  std::vector<std::string> out;
+  for (std::string line; std::getline(in, line);) out.push_back(line);
+  return out;
+}
+
+void expectSameModel(const StateDict& a, const StateDict& b) {
+  ASSERT_EQ(a.size(), b.size());
+  for (size_t i = 0; i < a.size(); ++i) {
+    ASSERT_EQ(a[i].key(), b[i].key());
+    EXPECT_TRUE(torch::equal(a[i].value(), b[i].value())) << a[i].key();
+  }
+}
+
+class Trainer : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    REQUIRE_TRAINING_FIXTURES();
+    at::set_num_threads(2);
+  }
+  TempDir dir_;
+};
+
+TEST_F(Trainer, WritesItsRunFilesAndReportsEveryStepAndEpoch) {
+  const TrainedRun run = train(tinyRequest(dir_ / "run"));
+  EXPECT_EQ(run.done.reason, "completed");
+  EXPECT_EQ(run.done.epochs, 2);
+  const auto start = run.all<StartEvent>();
+  ASSERT_EQ(start.size(), 1u);
+  EXPECT_EQ(start[0].trainVideos, 3);
+  EXPECT_EQ(start[0].valVideos, 2);
+  EXPECT_EQ(start[0].amp, "off");
+  const auto steps = run.all<StepEvent>();
+  ASSERT_EQ(static_cast<int64_t>(steps.size()), 2 * start[0].batchesPerEpoch);
+  EXPECT_GT(steps.back().samplesPerSecond, 0);
+  EXPECT_EQ(steps.back().lr, 1e-3);
+  const auto epochs = run.all<EpochEvent>();
+  ASSERT_EQ(epochs.size(), 2u);
+  EXPECT_EQ(epochs[1].epoch, 2);
+  EXPECT_EQ(epochs[0].isBest, true);
+  EXPECT_TRUE(epochs[1].valClassAccuracy[0].has_value());
+
+  const auto metrics = lines(dir_ / "run/metrics.jsonl");
+  const auto steps5 = static_cast<size_t>(steps.size() / 5);
+  ASSERT_EQ(metrics.size(), steps5 + 2);
+  EXPECT_NE(metrics.back().find("\"type\":\"epoch\",\"epoch\":2"), std::string::npos) << metrics.back();
+  EXPECT_NE(metrics.front().find("\"samplesPerSecond\":"), std::string::npos);
+  std::ifstream config(dir_ / "run/config.json");
+  std::stringstream text;
+  text << config.rdbuf();
+  EXPECT_NE(text.str().find("\"arch\":\"regnet:depth=3"), std::string::npos);
+  EXPECT_NE(text.str().find("\"trainWindows\":"), std::string::npos);
+
+  // best.pth is a plain state dict of the best epoch; last.pth's "model" loads as one too.
+  const auto last = loadTrainingState(dir_ / "run/last.pth");
+  EXPECT_EQ(last.progress.epoch, 2);
+  auto model = makeGazeModelForArch(kTinyArch);
+  EXPECT_EQ(loadWeightsInto(*model, nullptr, dir_ / "run/best.pth", "tiny").interpretedAs, "checkpoint");
+  EXPECT_NO_THROW(loadWeightsInto(*model, nullptr, dir_ / "run/last.pth", "tiny"));
+  if (!epochs[1].isBest) {
+    // Not the last epoch's weights, then.
+    const auto best = loadStateDictFile(dir_ / "run/best.pth");
+    EXPECT_FALSE(torch::equal(best["predictor.fc3.weight"], last.model["predictor.fc3.weight"]));
+  }
+}
+
+TEST_F(Trainer, AResumedRunEndsWithTheWeightsOfAnUninterruptedOne) {
+  const TrainedRun straight = train(tinyRequest(dir_ / "straight"));
+
+  // Interrupted mid-epoch at step 13 ...
+  const TrainedRun first = train(tinyRequest(dir_ / "resumed"), [](const TrainEvent& e) {
+    const auto* step = std::get_if<StepEvent>(&e);
+    return step != nullptr && step->step == 13;
+  });
+  EXPECT_EQ(first.done.reason, "aborted");
+  const auto midEpoch = loadTrainingState(dir_ / "resumed/last.pth");
+  EXPECT_EQ(midEpoch.progress.step, 13);
+  EXPECT_EQ(midEpoch.progress.batch, 13);
+  EXPECT_EQ(midEpoch.progress.epoch, 0);
+
+  // ... then, resumed with another number of workers and the settings taken from last.pth, stopped
+  // again during the first validation ...
+  TrainRequest resume;
+  resume.dataset = tinyRequest("").dataset;
+  resume.videos = fixtureVideos();
+  resume.imageSize = 32;
+  resume.outDir = dir_ / "resumed";
+  resume.resume = true;
+  resume.device = "cpu";
+  resume.workers = 1;
+  resume.logEvery = 5;
+  const TrainedRun second = train(resume, [](const TrainEvent& e) {
+    const auto* step = std::get_if<StepEvent>(&e);
+    return step != nullptr && step->batch == step->batches;
+  });
+  EXPECT_EQ(second.done.reason, "aborted");
+  ASSERT_FALSE(second.all<StartEvent>().empty());
+  EXPECT_EQ(second.all<StartEvent>()[0].startBatch, 13);
+  EXPECT_TRUE(second.all<EpochEvent>().empty());
+  EXPECT_TRUE(loadTrainingState(dir_ / "resumed/last.pth").progress.trainDone);
+
+  // ... and resumed to the end.
+  const TrainedRun third = train(resume);
+  EXPECT_EQ(third.done.reason, "completed");
+  EXPECT_EQ(third.all<EpochEvent>().size(), 2u);
+
+  const auto a = loadTrainingState(dir_ / "straight/last.pth");
+  const auto b = loadTrainingState(dir_ / "resumed/last.pth");
+  expectSameModel(a.model, b.model);
+  EXPECT_EQ(a.progress.step, b.progress.step);
+  const auto am = a.optimizer.toGenericDict().at("exp_avg").toListRef();
+  const auto bm = b.optimizer.toGenericDict().at("exp_avg").toListRef();
+  for (size_t i = 0; i < am.size(); ++i) EXPECT_TRUE(torch::equal(am[i].toTensor(), bm[i].toTensor()));
+  expectSameModel(loadStateDictFile(dir_ / "straight/best.pth"), loadStateDictFile(dir_ / "resumed/best.pth"));
+  // metrics.jsonl tells the same epochs (the timings aside).
+  const auto strip = [](std::string line) { return line.substr(0, line.find("\"trainSeconds\"")); };
+  const auto la = lines(dir_ / "straight/metrics.jsonl"), lb = lines(dir_ / "resumed/metrics.jsonl");
+  ASSERT_EQ(la.size(), lb.size());
+  EXPECT_EQ(strip(la.back()), strip(lb.back()));
+}
+
+TEST_F(Trainer, StopsEarlyWhenValidationAccuracyStopsImproving) {
+  auto request = tinyRequest(dir_ / "early");
+  request.lr = 1e-12;  // accuracy barely moves
+  request.epochs = 8;
+  request.earlyStopping = 1;
+  const TrainedRun run = train(request);
+  EXPECT_EQ(run.done.reason, "early-stopped");
+  EXPECT_LT(run.done.epochs, 8);
+  EXPECT_FALSE(run.all<EpochEvent>().back().isBest);
+}
+
+TEST_F(Trainer, AStopBeforeTheFirstStepStillLeavesAResumableCheckpoint) {
+  const TrainedRun run = train(tinyRequest(dir_ / "stopped"), [](const TrainEvent& e) { return std::holds_alternative<StartEvent>(e); });
+  EXPECT_EQ(run.done.reason, "aborted");
+  EXPECT_EQ(run.done.steps, 0);
+  EXPECT_EQ(run.done.bestCheckpoint, "");
+  EXPECT_EQ(loadTrainingState(dir_ / "stopped/last.pth").progress.batch, 0);
+}
+
+TEST_F(Trainer, RunFoldersAreNeverOverwrittenAndResumeNeedsOne) {
+  auto request = tinyRequest(dir_ / "guarded");
+  request.epochs = 1;
+  train(request);
+  EXPECT_NE(errorOf([&] { train(request); }).find("already holds a run (last.pth); pass --resume"), std::string::npos);
+  auto missing = tinyRequest(dir_ / "nothing");
+  missing.resume = true;
+  missing.arch.reset();
+  EXPECT_NE(errorOf([&] { train(missing); }).find("--resume: " + dir_ / "nothing/last.pth" + " does not exist"), std::string::npos);
+  auto changed = tinyRequest(dir_ / "guarded");
+  changed.resume = true;
+  changed.batchSize = 16;
+  EXPECT_NE(errorOf([&] { train(changed); }).find("--batch-size 16 differs from the run being resumed (8)"), std::string::npos);
+}
+
+TEST(TrainConfig, DefaultsAreICatcherPlusOnCpu) {
+  TrainRequest r;
+  r.outDir = "/tmp/x";
+  r.device = "cpu";
+  const auto c = resolveConfig(r);
+  EXPECT_EQ(c.arch, "regnet_y_16gf");
+  EXPECT_EQ(c.batchSize, 64);
+  EXPECT_EQ(c.epochs, 100);
+  EXPECT_EQ(c.optimizer.kind, OptimizerOptions::Kind::Adam);
+  EXPECT_EQ(c.optimizer.lr, 1e-5);
+  EXPECT_EQ(c.optimizer.weightDecay, 1e-5);
+  EXPECT_EQ(c.amp, AmpMode::Off);
+  EXPECT_FALSE(c.channelsLast);
+  EXPECT_EQ(c.plateau.patience, 3);
+  EXPECT_EQ(c.plateau.factor, 0.1);
+  r.optimizer = "sgd";
+  EXPECT_EQ(resolveConfig(r).optimizer.lr, 1e-2);
+}
+
+TEST(TrainConfig, BadSettingsNameTheirFlag) {
+  const auto errorFor = [](const std::function<void(TrainRequest&)>& change) {
+    TrainRequest r;
+    r.outDir = "/tmp/x";
+    r.device = "cpu";
+    change(r);
+    return errorOf([&] { resolveConfig(r); });
+  };
+  EXPECT_NE(errorFor([](auto& r) { r.batchSize = 0; }).find("--batch-size must be a positive integer, got 0"), std::string::npos);
+  EXPECT_NE(errorFor([](auto& r) { r.optimizer = "rmsprop"; }).find("--optimizer must be adam or sgd, got 'rmsprop'"), std::string::npos);
+  EXPECT_NE(errorFor([](auto& r) { r.amp = "fp8"; }).find("--amp must be fp16, bf16 or off, got 'fp8'"), std::string::npos);
+  EXPECT_NE(errorFor([](auto& r) { r.amp = "fp16"; }).find("--amp fp16 needs a CUDA device (this run uses cpu)"), std::string::npos);
+  EXPECT_NE(errorFor([](auto& r) { r.cudaGraphs = true; }).find("--cuda-graphs needs a CUDA device"), std::string::npos);
+  EXPECT_NE(errorFor([](auto& r) { r.arch = "regnet_z"; }).find("--arch: unknown architecture 'regnet_z'; known: regnet_y_400mf"), std::string::npos);
+  EXPECT_NE(errorFor([](auto& r) { r.arch = "regnet:depth=3,w0=16"; }).find("--arch: RegNet spec 'regnet:depth=3,w0=16' lacks wa"), std::string::npos);
+  EXPECT_NE(errorFor([](auto& r) { r.lr = -1; }).find("--lr must be a positive number, got -1"), std::string::npos);
+  EXPECT_NE(errorFor([](auto& r) { r.pretrained = "a.pth"; r.init = "b.pth"; }).find("--pretrained and --init exclude each other"), std::string::npos);
+  EXPECT_NE(errorFor([](auto& r) { r.init = "/nonexistent.pth"; }).find("--init /nonexistent.pth: no such file"), std::string::npos);
+  EXPECT_NE(errorFor([](auto& r) { r.device = "tpu"; }).find("--device: unknown device 'tpu'"), std::string::npos);
+}
+
+TEST(RegNetSpec, BuildsTheNetworkTorchvisionBuildsFromTheSameParameters) {
+  const auto params = parseRegNetSpec("regnet:depth=5,w0=16,wa=12,wm=2,group=8,se=0.25");
+  ASSERT_TRUE(params.has_value());
+  EXPECT_EQ(params->depth, 5);
+  EXPECT_EQ(params->w0, 16);
+  EXPECT_EQ(params->seRatio, 0.25);
+  EXPECT_FALSE(parseRegNetSpec("regnet_y_400mf").has_value());
+  EXPECT_NE(errorOf([] { parseRegNetSpec("regnet:depth=5,w0=16,wa=12,wm=2,group=8,colour=3"); }).find("unknown key 'colour'"),
+            std::string::npos);
+  EXPECT_NE(errorOf([] { parseRegNetSpec("regnet:depth=five,w0=16,wa=12,wm=2,group=8"); }).find("'five' is not a number"),
+            std::string::npos);
+}
+
+}  // namespace
+}  // namespace gazecoder::train
