@@ -1,5 +1,6 @@
 #include "gazecoder/runtime.h"
 
+#include <ATen/Context.h>
 #include <ATen/Parallel.h>
 #include <ATen/Version.h>
 #include <ATen/detail/CUDAHooksInterface.h>
@@ -22,6 +23,16 @@
 namespace gazecoder {
 namespace {
 
+std::string lineValue(const std::string& text, const std::string& key) {
+  auto pos = text.find(key);
+  if (pos == std::string::npos) return "";
+  pos += key.size();
+  auto end = text.find_first_of(",\n", pos);
+  auto value = text.substr(pos, end - pos);
+  value.erase(0, value.find_first_not_of(" :="));
+  return value;
+}
+
 // Torch reports only how it was configured (Debian: "generic"); the shared object that the
 // dynamic loader actually mapped is the BLAS in use.
 std::string loadedBlas() {
@@ -41,20 +52,13 @@ std::string loadedBlas() {
         return 0;
       },
       &found);
-  if (found.empty()) return "none loaded";
+  if (found.empty()) {
+    // PyTorch wheels link MKL statically into libtorch_cpu: no BLAS shared object to see.
+    return at::hasMKL() ? "MKL (linked into LibTorch)" : lineValue(at::show_config(), "BLAS_INFO");
+  }
   // Debian loads BLAS through the alternatives symlink libblas.so.3; the target names the real one.
   char resolved[PATH_MAX];
   return realpath(found.c_str(), resolved) != nullptr ? std::string(resolved) : found;
-}
-
-std::string lineValue(const std::string& text, const std::string& key) {
-  auto pos = text.find(key);
-  if (pos == std::string::npos) return "";
-  pos += key.size();
-  auto end = text.find_first_of(",\n", pos);
-  auto value = text.substr(pos, end - pos);
-  value.erase(0, value.find_first_not_of(" :="));
-  return value;
 }
 
 // cuDNN 9 encodes its version as major*10000 + minor*100 + patch, earlier ones as major*1000 + ...
