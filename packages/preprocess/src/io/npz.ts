@@ -1,0 +1,16 @@
+// NumPy .npz archives (np.savez / np.savez_compressed): a zip of .npy files.
+import { readFile } from 'node:fs/promises';
+
+import { decodeNpy, type NpyArray, type NpyStrings } from './npy';
+import { readZipEntries } from './zip';
+
+/** Reads every array of an .npz file, keyed by name without the `.npy` suffix (`arr_0`, …). */
+export async function readNpz(path: string): Promise<Map<string, NpyArray | NpyStrings>> {
+  const entries = readZipEntries(await readFile(path), path);
+  const arrays = new Map<string, NpyArray | NpyStrings>();
+  for (const [name, bytes] of entries) {
+    if (!name.endsWith('.npy')) continue;
+    arrays.set(name.slice(0, -4), decodeNpy(bytes, `${path}:${name}`));
+  }
+  return arrays;
+}

@@ -1,0 +1,65 @@
+// Just enough of the zip format to read NumPy .npz files: the central directory (with zip64
+// sizes, which numpy forces), stored and deflated entries.
+import { inflateRawSync } from 'node:zlib';
+
+const EOCD = 0x06054b50;
+const CENTRAL = 0x02014b50;
+const LOCAL = 0x04034b50;
+const ZIP64_EXTRA = 0x0001;
+
+/** Every file in a zip archive, by name. `source` names the archive in errors. */
+export function readZipEntries(zip: Buffer, source: string): Map<string, Buffer> {
+  let eocd = -1;
+  for (let p = zip.length - 22; p >= Math.max(0, zip.length - 22 - 65535); p -= 1) {
+    if (zip.readUInt32LE(p) === EOCD) {
+      eocd = p;
+      break;
+    }
+  }
+  if (eocd < 0) throw new Error(`${source}: not a zip archive (no end-of-central-directory record)`);
+  const entries = zip.readUInt16LE(eocd + 10);
+  let p = zip.readUInt32LE(eocd + 16);
+  const files = new Map<string, Buffer>();
+  for (let i = 0; i < entries; i += 1) {
+    if (p + 46 > zip.length || zip.readUInt32LE(p) !== CENTRAL) throw new Error(`${source}: corrupt zip central directory`);
+    const method = zip.readUInt16LE(p + 10);
+    let compressed = zip.readUInt32LE(p + 20);
+    let size = zip.readUInt32LE(p + 24);
+    const nameLength = zip.readUInt16LE(p + 28);
+    const extraLength = zip.readUInt16LE(p + 30);
+    const commentLength = zip.readUInt16LE(p + 32);
+    let localOffset = zip.readUInt32LE(p + 42);
+    const name = zip.subarray(p + 46, p + 46 + nameLength).toString('utf8');
+    // zip64: the fields that overflowed (0xFFFFFFFF) follow, in order, in the 0x0001 extra block.
+    let e = p + 46 + nameLength;
+    const extraEnd = e + extraLength;
+    while (e + 4 <= extraEnd) {
+      const id = zip.readUInt16LE(e);
+      const length = zip.readUInt16LE(e + 2);
+      if (id === ZIP64_EXTRA) {
+        let q = e + 4;
+        const next = (): number => {
+          const value = Number(zip.readBigUInt64LE(q));
+          q += 8;
+          return value;
+        };
+        if (size === 0xffffffff) size = next();
+        if (compressed === 0xffffffff) compressed = next();
+        if (localOffset === 0xffffffff) localOffset = next();
+      }
+      e += 4 + length;
+    }
+    if (zip.readUInt32LE(localOffset) !== LOCAL) throw new Error(`${source}: corrupt zip entry '${name}'`);
+    const dataStart = localOffset + 30 + zip.readUInt16LE(localOffset + 26) + zip.readUInt16LE(localOffset + 28);
+    const raw = zip.subarray(dataStart, dataStart + compressed);
+    if (raw.length !== compressed) throw new Error(`${source}: zip entry '${name}' is truncated`);
+    let data: Buffer;
+    if (method === 0) data = raw;
+    else if (method === 8) data = inflateRawSync(raw);
+    else throw new Error(`${source}: zip entry '${name}' uses compression method ${method}; only stored and deflate are supported`);
+    if (data.length !== size) throw new Error(`${source}: zip entry '${name}' has ${data.length} bytes, expected ${size}`);
+    files.set(name, data);
+    p += 46 + nameLength + extraLength + commentLength;
+  }
+  return files;
+}
