@@ -1,7 +1,9 @@
 import { Command } from 'commander';
 
+import { registerFacesCommand } from './commands/faces';
 import { registerInfoCommand } from './commands/info';
 import { registerModelCommand } from './commands/model';
+import { registerPreprocessCommand } from './commands/preprocess';
 import { positiveInteger } from './flags';
 
 /** The `gazecoder` command tree. */
@@ -17,5 +19,7 @@ export function buildProgram(): Command {
     });
   registerInfoCommand(program);
   registerModelCommand(program);
+  registerPreprocessCommand(program);
+  registerFacesCommand(program);
   return program;
 }

@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { opencvVersion } from '@gazecoder/preprocess';
 import { runtimeInfo, selfTest, type RuntimeInfo, type SelfTestResult } from '@gazecoder/torch';
 
 interface InfoOptions {
@@ -11,7 +12,16 @@ function formatBytes(bytes: number): string {
   return `${(bytes / 2 ** 30).toFixed(1)} GiB`;
 }
 
-function describe(info: RuntimeInfo): string {
+/** The OpenCV that face preprocessing runs on, or undefined when its binding does not load. */
+function openCv(): string | undefined {
+  try {
+    return opencvVersion();
+  } catch {
+    return undefined;
+  }
+}
+
+function describe(info: RuntimeInfo & { opencvVersion?: string }): string {
   const gpus = info.gpus.length === 0
     ? ['  none']
     : info.gpus.map((g) => `  [${g.index}] ${g.name}, ${formatBytes(g.totalMemoryBytes)}, compute capability ${g.computeCapability}`);
@@ -25,6 +35,7 @@ function describe(info: RuntimeInfo): string {
     `threads          ${info.intraOpThreads} intra-op, ${info.interOpThreads} inter-op (${info.parallelBackend})`,
     `BLAS             ${info.blas}`,
     `CPU kernels      ${info.cpuCapability}`,
+    `OpenCV           ${info.opencvVersion ?? 'not available'}`,
     `Node.js          ${info.nodeVersion} (N-API ${info.napiVersion})`,
   ].join('\n');
 }
@@ -46,7 +57,8 @@ export function registerInfoCommand(program: Command): void {
     .option('--self-test', 'also train a small conv net for a few steps and show the falling loss')
     .option('--device <device>', 'device for the self-test: auto, cpu, cuda or cuda:N', 'auto')
     .action(async (options: InfoOptions) => {
-      const info = runtimeInfo();
+      const version = openCv();
+      const info = { ...runtimeInfo(), ...(version !== undefined ? { opencvVersion: version } : {}) };
       const result = options.selfTest ? await selfTest({ device: options.device }) : undefined;
       if (options.json) {
         process.stdout.write(`${JSON.stringify(result ? { ...info, selfTest: result } : info, null, 2)}\n`);
