@@ -4,6 +4,7 @@
 
 #include "gazecoder/checkpoint.h"
 #include "gazecoder/device.h"
+#include "gazecoder/models/regnet_spec.h"
 
 namespace gazecoder {
 namespace {
@@ -31,7 +32,7 @@ std::optional<std::vector<int64_t>> fileShape(const StateDict& state, const std:
 
 Model::Model(const ModelSpec& spec, const std::string& device) : spec_(spec), device_(resolveDevice(device)) {
   if (spec.kind == ModelSpec::Kind::Gaze) {
-    gaze_ = makeGazeModel(spec.arch, spec.window);
+    gaze_ = makeGazeModelForArch(spec.arch, spec.window);
   } else {
     backbone_ = makeBackbone(spec.arch, spec.numClasses);
   }

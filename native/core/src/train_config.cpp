@@ -106,12 +106,19 @@ const char* ampName(AmpMode mode) {
   }
 }
 
+void checkRequest(const TrainRequest& r) {
+  if (r.outDir.empty()) throw ConfigError("--out is required: the run folder");
+  if (r.resume && (r.pretrained || r.init)) {
+    throw ConfigError("--resume continues from last.pth; --pretrained and --init do not apply to it");
+  }
+  if (r.pretrained && r.init) throw ConfigError("--pretrained and --init exclude each other");
+}
+
 TrainConfig resolveConfig(const TrainRequest& r, const c10::IValue* stored) {
   TrainConfig c;
   c.dataset = r.dataset;
   c.imageSize = r.imageSize;
   c.outDir = r.outDir;
-  if (c.outDir.empty()) throw ConfigError("--out is required: the run folder");
 
   torch::Device device(torch::kCPU);
   try {
@@ -128,10 +135,7 @@ TrainConfig resolveConfig(const TrainRequest& r, const c10::IValue* stored) {
     if (index < info.gpus.size()) computeMajor = info.gpus[index].computeCapabilityMajor;
   }
 
-  if (r.resume && (r.pretrained || r.init)) {
-    throw ConfigError("--resume continues from last.pth; --pretrained and --init do not apply to it");
-  }
-  if (r.pretrained && r.init) throw ConfigError("--pretrained and --init exclude each other");
+  checkRequest(r);
   c.pretrained = r.pretrained.value_or("");
   c.init = r.init.value_or("");
   requireFile(c.pretrained, "--pretrained");

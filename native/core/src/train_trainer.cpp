@@ -51,12 +51,27 @@ class Trainer {
 
   DoneEvent run() {
     setUp();
-    while (progress_.epoch < config_.epochs) {
-      if (!progress_.trainDone && !trainEpoch()) return finish("aborted");
-      EpochEvent event;
-      if (!validate(event)) return finish("aborted");
-      endEpoch(event);
-      if (config_.earlyStopping > 0 && progress_.epochsSinceBest >= config_.earlyStopping) return finish("early-stopped");
+    try {
+      while (progress_.epoch < config_.epochs) {
+        if (!progress_.trainDone && !trainEpoch()) return finish("aborted");
+        EpochEvent event;
+        if (!validate(event)) return finish("aborted");
+        endEpoch(event);
+        if (config_.earlyStopping > 0 && progress_.epochsSinceBest >= config_.earlyStopping) return finish("early-stopped");
+      }
+    } catch (const std::exception& e) {
+      // Keep the steps taken since the last checkpoint (best effort: the failure may recur).
+      if (progress_.step == savedStep_) throw;
+      const auto original = std::current_exception();
+      try {
+        saveLast();
+      } catch (const std::exception&) {
+        std::rethrow_exception(original);
+      }
+      const auto* torchError = dynamic_cast<const c10::Error*>(&e);
+      throw std::runtime_error(std::string(torchError ? torchError->what_without_backtrace() : e.what()) + "\n" +
+                               lastPath_ + " holds the run up to step " + std::to_string(progress_.step) +
+                               "; continue it with --resume");
     }
     return finish("completed");
   }
@@ -74,6 +89,7 @@ class Trainer {
   std::unique_ptr<GradScaler> scaler_;  // fp16 only
   Progress progress_;
   int64_t batchesPerEpoch_ = 0;
+  int64_t savedStep_ = -1;  // progress_.step of the last last.pth written or read
   std::string lastPath_, bestPath_, metricsPath_, configPath_;
   // Step-line averages and the smoothed rate.
   double logLossSum_ = 0;
@@ -89,6 +105,7 @@ class Trainer {
   }
 
   void setUp() {
+    checkRequest(request_);
     const std::string lastPath = (std::filesystem::path(request_.outDir) / "last.pth").string();
     std::optional<TrainingState> resumed;
     if (request_.resume) {
@@ -96,7 +113,7 @@ class Trainer {
         throw ConfigError("--resume: " + lastPath + " does not exist; start the run without --resume");
       }
       resumed = loadTrainingState(lastPath);
-    } else if (!request_.outDir.empty() && std::filesystem::exists(lastPath)) {
+    } else if (std::filesystem::exists(lastPath)) {
       throw ConfigError("--out " + request_.outDir + " already holds a run (last.pth); pass --resume to continue it, or choose another --out");
     }
     config_ = resolveConfig(request_, resumed ? &resumed->config : nullptr);
@@ -143,8 +160,10 @@ class Trainer {
       scheduler_.loadState(resumed->scheduler);
       if (scaler_ && !resumed->scaler.isNone()) scaler_->loadState(resumed->scaler);
       progress_ = resumed->progress;
+      savedStep_ = progress_.step;
       truncateMetrics(metricsPath_, progress_.step, progress_.epoch);
     }
+    if (!resumed) savedStep_ = 0;  // nothing to keep before the first step
     writeConfig();
     emitStart(resumed.has_value());
   }
@@ -447,6 +466,7 @@ class Trainer {
     state.config = config_.toIValue();
     state.progress = progress_;
     saveTrainingState(lastPath_, state);
+    savedStep_ = progress_.step;
   }
 
   DoneEvent finish(const std::string& reason) {

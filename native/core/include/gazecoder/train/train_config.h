@@ -70,6 +70,9 @@ struct TrainConfig {
   std::string toJson(const std::string& extra = "") const;
 };
 
+// The checks that need nothing but the request (e.g. --resume with --init); throws ConfigError.
+void checkRequest(const TrainRequest& request);
+
 // Fills the request's gaps: on resume from `stored` (the config of last.pth), else with defaults for
 // the device (CUDA: bf16 autocast on compute capability >= 8, fp16 below, channels_last, cuDNN
 // benchmark; CPU: fp32, contiguous). On resume, settings that would change the run's numbers (arch,
