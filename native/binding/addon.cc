@@ -8,6 +8,7 @@
 #include "gazecoder/self_test.h"
 #include "js_values.h"
 #include "model_wrap.h"
+#include "train_session.h"
 
 namespace gazecoder::binding {
 namespace {
@@ -85,6 +86,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("selfTest", Napi::Function::New(env, SelfTest, "selfTest"));
   exports.Set("architectures", Napi::Function::New(env, Architectures, "architectures"));
   exports.Set("createModel", Napi::Function::New(env, ModelWrap::Create, "createModel"));
+  exports.Set("startTraining", Napi::Function::New(env, StartTraining, "startTraining"));
   // The class is only reachable through createModel; its constructor lives with this addon instance.
   env.SetInstanceData(new Napi::FunctionReference(Napi::Persistent(ModelWrap::Define(env))));
   return exports;

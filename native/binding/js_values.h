@@ -2,6 +2,7 @@
 // Reading JS arguments with errors that name the argument.
 #include <napi.h>
 
+#include <optional>
 #include <string>
 
 namespace gazecoder::binding {
@@ -46,6 +47,22 @@ inline std::string stringOr(const Napi::Object& object, const char* key, const s
   if (v.IsUndefined()) return fallback;
   if (!v.IsString()) throw Napi::TypeError::New(object.Env(), std::string(key) + " must be a string");
   return v.As<Napi::String>().Utf8Value();
+}
+
+// A member that may be absent (undefined): nothing then, else its value, or a TypeError naming it.
+inline std::optional<double> optionalNumber(const Napi::Object& object, const char* key) {
+  if (object.Get(key).IsUndefined()) return std::nullopt;
+  return numberOr(object, key, 0);
+}
+
+inline std::optional<bool> optionalBool(const Napi::Object& object, const char* key) {
+  if (object.Get(key).IsUndefined()) return std::nullopt;
+  return boolOr(object, key, false);
+}
+
+inline std::optional<std::string> optionalString(const Napi::Object& object, const char* key) {
+  if (object.Get(key).IsUndefined()) return std::nullopt;
+  return stringOr(object, key, "");
 }
 
 }  // namespace gazecoder::binding

@@ -1,0 +1,155 @@
+#include "train_values.h"
+
+#include <cmath>
+#include <string>
+
+#include "js_values.h"
+
+namespace gazecoder::binding {
+namespace {
+
+using namespace gazecoder::train;
+
+template <typename T>
+std::optional<T> optionalInteger(const Napi::Object& o, const char* key) {
+  const auto v = optionalNumber(o, key);
+  if (!v) return std::nullopt;
+  if (!std::isfinite(*v) || std::floor(*v) != *v) {
+    throw Napi::TypeError::New(o.Env(), std::string(key) + " must be an integer, got " + std::to_string(*v));
+  }
+  return static_cast<T>(*v);
+}
+
+std::vector<VideoSource> videosFromJs(const Napi::Object& options) {
+  Napi::Env env = options.Env();
+  const Napi::Value value = options.Get("videos");
+  if (!value.IsArray()) throw Napi::TypeError::New(env, "videos must be an array of { id, dir, split }");
+  const Napi::Array array = value.As<Napi::Array>();
+  std::vector<VideoSource> videos;
+  for (uint32_t i = 0; i < array.Length(); ++i) {
+    if (!array.Get(i).IsObject()) throw Napi::TypeError::New(env, "videos[" + std::to_string(i) + "] must be an object");
+    const Napi::Object v = array.Get(i).As<Napi::Object>();
+    const std::string split = stringOr(v, "split", "");
+    if (split != "train" && split != "val") {
+      throw Napi::TypeError::New(env, "videos[" + std::to_string(i) + "].split must be 'train' or 'val', got '" + split + "'");
+    }
+    videos.push_back({stringOr(v, "id", ""), stringOr(v, "dir", ""), split == "train" ? Split::Train : Split::Val});
+  }
+  return videos;
+}
+
+Napi::Array numbers(Napi::Env env, const std::array<int64_t, 3>& values) {
+  Napi::Array out = Napi::Array::New(env, values.size());
+  for (uint32_t i = 0; i < values.size(); ++i) out.Set(i, static_cast<double>(values[i]));
+  return out;
+}
+
+Napi::Value stringOrNull(Napi::Env env, const std::string& s) {
+  return s.empty() ? env.Null() : Napi::String::New(env, s);
+}
+
+}  // namespace
+
+TrainRequest trainRequestFromJs(const Napi::Object& o) {
+  TrainRequest r;
+  r.dataset = stringOr(o, "dataset", "");
+  r.videos = videosFromJs(o);
+  r.imageSize = optionalInteger<int64_t>(o, "imageSize").value_or(100);
+  r.outDir = stringOr(o, "out", "");
+  r.resume = boolOr(o, "resume", false);
+  r.arch = optionalString(o, "arch");
+  r.device = optionalString(o, "device");
+  r.optimizer = optionalString(o, "optimizer");
+  r.amp = optionalString(o, "amp");
+  r.pretrained = optionalString(o, "pretrained");
+  r.init = optionalString(o, "init");
+  r.batchSize = optionalInteger<int64_t>(o, "batchSize");
+  r.epochs = optionalInteger<int64_t>(o, "epochs");
+  r.workers = optionalInteger<int64_t>(o, "workers");
+  r.earlyStopping = optionalInteger<int64_t>(o, "earlyStopping");
+  r.logEvery = optionalInteger<int64_t>(o, "logEvery");
+  r.seed = optionalInteger<uint64_t>(o, "seed");
+  r.lr = optionalNumber(o, "lr");
+  r.channelsLast = optionalBool(o, "channelsLast");
+  r.eliminateTransitions = optionalBool(o, "eliminateTransitions");
+  r.useMutuallyAgreed = optionalBool(o, "useMutuallyAgreed");
+  r.horizontalFlip = optionalBool(o, "horizontalFlip");
+  r.foreach = optionalBool(o, "foreach");
+  r.cudnnBenchmark = optionalBool(o, "cudnnBenchmark");
+  r.cudaGraphs = optionalBool(o, "cudaGraphs");
+  return r;
+}
+
+Napi::Object trainEventToJs(Napi::Env env, const TrainEvent& event) {
+  Napi::Object out = Napi::Object::New(env);
+  if (const auto* e = std::get_if<StartEvent>(&event)) {
+    out.Set("type", "start");
+    out.Set("device", e->device);
+    out.Set("arch", e->arch);
+    out.Set("amp", e->amp);
+    out.Set("channelsLast", e->channelsLast);
+    out.Set("parameterCount", static_cast<double>(e->parameterCount));
+    out.Set("trainVideos", static_cast<double>(e->trainVideos));
+    out.Set("valVideos", static_cast<double>(e->valVideos));
+    out.Set("trainWindows", static_cast<double>(e->trainWindows));
+    out.Set("valWindows", static_cast<double>(e->valWindows));
+    out.Set("trainClassCounts", numbers(env, e->trainClassCounts));
+    out.Set("valClassCounts", numbers(env, e->valClassCounts));
+    out.Set("batchesPerEpoch", static_cast<double>(e->batchesPerEpoch));
+    out.Set("epochs", static_cast<double>(e->epochs));
+    out.Set("startEpoch", static_cast<double>(e->startEpoch));
+    out.Set("startBatch", static_cast<double>(e->startBatch));
+    out.Set("workers", static_cast<double>(e->workers));
+    out.Set("configPath", e->configPath);
+  } else if (const auto* e = std::get_if<StepEvent>(&event)) {
+    out.Set("type", "step");
+    out.Set("epoch", static_cast<double>(e->epoch));
+    out.Set("step", static_cast<double>(e->step));
+    out.Set("batch", static_cast<double>(e->batch));
+    out.Set("batches", static_cast<double>(e->batches));
+    out.Set("loss", e->loss);
+    out.Set("lr", e->lr);
+    out.Set("samplesPerSecond", e->samplesPerSecond);
+    out.Set("stepsPerSecond", e->stepsPerSecond);
+    out.Set("lossScale", e->lossScale ? Napi::Number::New(env, *e->lossScale) : env.Null());
+    out.Set("skipped", e->skipped);
+  } else if (const auto* e = std::get_if<EpochEvent>(&event)) {
+    out.Set("type", "epoch");
+    out.Set("epoch", static_cast<double>(e->epoch));
+    out.Set("step", static_cast<double>(e->step));
+    out.Set("trainLoss", e->trainLoss);
+    out.Set("trainAccuracy", e->trainAccuracy);
+    out.Set("valLoss", e->valLoss);
+    out.Set("valAccuracy", e->valAccuracy);
+    Napi::Array perClass = Napi::Array::New(env, 3);
+    Napi::Array confusion = Napi::Array::New(env, 3);
+    for (uint32_t c = 0; c < 3; ++c) {
+      const auto& accuracy = e->valClassAccuracy[c];
+      perClass.Set(c, accuracy ? Napi::Number::New(env, *accuracy) : env.Null());
+      confusion.Set(c, numbers(env, e->valConfusion[c]));
+    }
+    out.Set("valClassAccuracy", perClass);
+    out.Set("valConfusion", confusion);
+    out.Set("lr", e->lr);
+    out.Set("isBest", e->isBest);
+    out.Set("bestEpoch", static_cast<double>(e->bestEpoch));
+    out.Set("bestValAccuracy", e->bestValAccuracy);
+    out.Set("trainSeconds", e->trainSeconds);
+    out.Set("valSeconds", e->valSeconds);
+    out.Set("samplesPerSecond", e->samplesPerSecond);
+    out.Set("lastCheckpoint", e->lastCheckpoint);
+    out.Set("bestCheckpoint", e->bestCheckpoint);
+  } else if (const auto* e = std::get_if<DoneEvent>(&event)) {
+    out.Set("type", "done");
+    out.Set("reason", e->reason);
+    out.Set("epochs", static_cast<double>(e->epochs));
+    out.Set("steps", static_cast<double>(e->steps));
+    out.Set("bestEpoch", e->bestEpoch > 0 ? Napi::Number::New(env, static_cast<double>(e->bestEpoch)) : env.Null());
+    out.Set("bestValAccuracy", e->bestEpoch > 0 ? Napi::Number::New(env, e->bestValAccuracy) : env.Null());
+    out.Set("lastCheckpoint", e->lastCheckpoint);
+    out.Set("bestCheckpoint", stringOrNull(env, e->bestCheckpoint));
+  }
+  return out;
+}
+
+}  // namespace gazecoder::binding
