@@ -3,6 +3,8 @@ import { createRequire } from 'node:module';
 import { cpus } from 'node:os';
 import { dirname, join } from 'node:path';
 
+import type { NativeTrainMessage } from './train-events';
+
 /** Runtime facts as the native core reports them. */
 export interface NativeRuntimeInfo {
   gazecoderVersion: string;
@@ -62,6 +64,41 @@ export interface NativeModel {
   dispose(): void;
 }
 
+/** The settings train() passes to the addon (see train.ts for their documentation). */
+export interface NativeTrainOptions {
+  dataset: string;
+  out: string;
+  videos: { id: string; dir: string; split: 'train' | 'val' }[];
+  imageSize: number;
+  resume?: boolean;
+  arch?: string;
+  pretrained?: string;
+  init?: string;
+  batchSize?: number;
+  epochs?: number;
+  lr?: number;
+  optimizer?: string;
+  amp?: string;
+  channelsLast?: boolean;
+  device?: string;
+  workers?: number;
+  seed?: number;
+  eliminateTransitions?: boolean;
+  useMutuallyAgreed?: boolean;
+  horizontalFlip?: boolean;
+  earlyStopping?: number;
+  logEvery?: number;
+  foreach?: boolean;
+  cudnnBenchmark?: boolean;
+  cudaGraphs?: boolean;
+}
+
+/** A training run on its native thread. */
+export interface NativeTrainingHandle {
+  /** Ends the run after the current step (idempotent). */
+  stop(): void;
+}
+
 /** The functions the addon exports; every heavy one returns a promise settled off the main thread. */
 export interface NativeAddon {
   info(): NativeRuntimeInfo;
@@ -69,6 +106,8 @@ export interface NativeAddon {
   selfTest(options?: NativeSelfTestOptions): Promise<NativeSelfTestResult>;
   architectures(): string[];
   createModel(spec: NativeModelSpec): Promise<NativeModel>;
+  /** Starts a run on its own thread; onEvent gets every event, the last being `done` or `error`. */
+  startTraining(options: NativeTrainOptions, onEvent: (message: NativeTrainMessage) => void): NativeTrainingHandle;
 }
 
 let addon: NativeAddon | undefined;
