@@ -4,6 +4,7 @@ import { registerFacesCommand } from './commands/faces';
 import { registerInfoCommand } from './commands/info';
 import { registerModelCommand } from './commands/model';
 import { registerPreprocessCommand } from './commands/preprocess';
+import { registerTrainCommand } from './commands/train';
 import { positiveInteger } from './flags';
 
 /** The `gazecoder` command tree. */
@@ -19,6 +20,7 @@ export function buildProgram(): Command {
     });
   registerInfoCommand(program);
   registerModelCommand(program);
+  registerTrainCommand(program);
   registerPreprocessCommand(program);
   registerFacesCommand(program);
   return program;

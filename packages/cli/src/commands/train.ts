@@ -1,0 +1,127 @@
+import { Option, type Command } from 'commander';
+import { train, type TrainDoneEvent, type TrainOptions } from '@gazecoder/torch';
+
+import { nonNegativeInteger, positiveInteger, positiveNumber } from '../flags';
+import { JsonProgress, TerminalProgress, type ProgressReporter } from '../progress';
+
+interface TrainFlags {
+  out: string;
+  arch?: string;
+  pretrained?: string;
+  init?: string;
+  batchSize?: number;
+  epochs?: number;
+  lr?: number;
+  optimizer?: 'adam' | 'sgd';
+  amp?: 'fp16' | 'bf16' | 'off';
+  channelsLast?: boolean;
+  device?: string;
+  workers?: number;
+  seed?: number;
+  resume?: boolean;
+  eliminateTransitions?: boolean;
+  useMutuallyAgreed?: boolean;
+  horizFlip?: boolean;
+  earlyStopping?: number;
+  logEvery?: number;
+  foreach?: boolean;
+  cudnnBenchmark?: boolean;
+  cudaGraphs?: boolean;
+  json?: boolean;
+}
+
+function toOptions(dataset: string, f: TrainFlags): TrainOptions {
+  return {
+    dataset,
+    out: f.out,
+    resume: f.resume,
+    arch: f.arch,
+    pretrained: f.pretrained,
+    init: f.init,
+    batchSize: f.batchSize,
+    epochs: f.epochs,
+    lr: f.lr,
+    optimizer: f.optimizer,
+    amp: f.amp,
+    channelsLast: f.channelsLast,
+    device: f.device,
+    workers: f.workers,
+    seed: f.seed,
+    eliminateTransitions: f.eliminateTransitions,
+    useMutuallyAgreed: f.useMutuallyAgreed,
+    horizontalFlip: f.horizFlip,
+    earlyStopping: f.earlyStopping,
+    logEvery: f.logEvery,
+    foreach: f.foreach,
+    cudnnBenchmark: f.cudnnBenchmark,
+    cudaGraphs: f.cudaGraphs,
+  };
+}
+
+function summary(done: TrainDoneEvent): string {
+  const how = { completed: 'finished', 'early-stopped': 'stopped early', aborted: 'stopped' }[done.reason];
+  const best = done.bestEpoch === null ? 'no epoch completed' : `best epoch ${done.bestEpoch}: validation accuracy ${(100 * (done.bestValAccuracy ?? 0)).toFixed(2)}% -> ${done.bestCheckpoint}`;
+  const resume = done.reason === 'aborted' ? ' (continue with --resume)' : '';
+  return `training ${how} after ${done.epochs} epochs, ${done.steps} steps; ${best}; last checkpoint ${done.lastCheckpoint}${resume}`;
+}
+
+async function runTrain(dataset: string, flags: TrainFlags): Promise<void> {
+  const controller = new AbortController();
+  const reporter: ProgressReporter = process.stderr.isTTY && !flags.json ? new TerminalProgress(process.stderr) : new JsonProgress(process.stderr);
+  let signals = 0;
+  const onSignal = (signal: NodeJS.Signals) => {
+    signals += 1;
+    if (signals > 1) process.exit(130);  // a second interrupt does not wait for the checkpoint
+    reporter.note(`${signal}: stopping after this step and writing last.pth (interrupt again to quit at once)`);
+    controller.abort();
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  let done: TrainDoneEvent | undefined;
+  try {
+    for await (const event of train(toOptions(dataset, flags), { signal: controller.signal })) {
+      reporter.report(event);
+      if (event.type === 'done') done = event;
+    }
+  } finally {
+    reporter.close();
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+  if (done === undefined) return;
+  process.stdout.write(flags.json ? `${JSON.stringify(done)}\n` : `${summary(done)}\n`);
+  if (done.reason === 'aborted') process.exitCode = 130;
+}
+
+export function registerTrainCommand(program: Command): void {
+  program
+    .command('train')
+    .description("fine-tune iCatcher+'s GazeCodingModel on a packed dataset (train split), validating every epoch (val split)")
+    .argument('<dataset-dir>', 'a dataset written by `gazecoder preprocess` (manifest.json + videos/)')
+    .requiredOption('--out <run-dir>', 'run folder: config.json, metrics.jsonl, last.pth, best.pth')
+    .option('--arch <name>', 'image encoder: regnet_y_16gf (default), another torchvision RegNet/ResNet, or regnet:depth=…,w0=…,wa=…,wm=…,group=…[,se=…]')
+    .option('--pretrained <file.pth>', 'torchvision ImageNet weights for the image encoder')
+    .option('--init <file.pth>', 'start from a whole iCatcher+ or gazecoder checkpoint')
+    .option('--batch-size <n>', 'windows per batch (default 64)', positiveInteger('--batch-size'))
+    .option('--epochs <n>', 'epochs (default 100)', positiveInteger('--epochs'))
+    .option('--lr <x>', 'learning rate (default: adam 1e-5, sgd 1e-2)', positiveNumber('--lr'))
+    .addOption(new Option('--optimizer <name>', 'adam (iCatcher+, default) or sgd').choices(['adam', 'sgd']))
+    .addOption(new Option('--amp <mode>', 'mixed precision (default: bf16 on Ampere+, fp16 on older GPUs, off on CPU)').choices(['fp16', 'bf16', 'off']))
+    .option('--channels-last', 'channels_last convolutions (default on CUDA)')
+    .option('--no-channels-last', 'contiguous convolutions')
+    .option('--device <device>', 'auto (default), cpu, cuda or cuda:N')
+    .option('--workers <n>', 'data loader threads (default: 4 on CUDA, 2 on CPU)', positiveInteger('--workers'))
+    .option('--seed <n>', 'seed for initialisation, shuffling, augmentation and dropout (default 42)', nonNegativeInteger('--seed'))
+    .option('--resume', 'continue the run in --out from its last.pth')
+    .option('--eliminate-transitions', 'only windows whose 9 frames share one label')
+    .option('--use-mutually-agreed', "only windows where coder 2 agrees on the middle frame")
+    .option('--horiz-flip', 'mirror half the windows, swapping left and right')
+    .option('--early-stopping <n>', 'stop after n epochs without a better validation accuracy (default 0: never)', nonNegativeInteger('--early-stopping'))
+    .option('--log-every <n>', 'steps between step lines of metrics.jsonl (default 50)', positiveInteger('--log-every'))
+    .option('--no-foreach', 'per-tensor optimizer updates instead of multi-tensor kernels')
+    .option('--cudnn-benchmark', 'cuDNN autotuning of convolutions (default on CUDA)')
+    .option('--no-cudnn-benchmark', 'no cuDNN autotuning')
+    .option('--cuda-graphs', 'capture the training step as a CUDA graph (CUDA only; not implemented yet)')
+    .option('--json', 'JSON lines on stderr even on a terminal, and the result as JSON')
+    .action(runTrain);
+}
