@@ -25,8 +25,22 @@ REGNETS = tuple(
 BACKBONES = REGNETS + ("resnet18", "resnet34")
 
 
+def custom_regnet_from_spec(spec: str, num_classes: int = 1000) -> nn.Module:
+    """A RegNet named like gazecoder's --arch regnet:depth=5,w0=16,wa=12,wm=2,group=8,se=0.25
+    (native/core/include/gazecoder/models/regnet_spec.h): BlockParams.from_init_params arguments."""
+    from torchvision.models.regnet import BlockParams, RegNet
+
+    keys = {"depth": "depth", "w0": "w_0", "wa": "w_a", "wm": "w_m", "group": "group_width", "se": "se_ratio", "bottleneck": "bottleneck_multiplier"}
+    values = dict(field.split("=") for field in spec[len("regnet:") :].split(","))
+    kwargs = {keys[k]: (int(float(v)) if k in ("depth", "w0", "group") else float(v)) for k, v in values.items()}
+    kwargs["se_ratio"] = kwargs.get("se_ratio") or None
+    return RegNet(BlockParams.from_init_params(**kwargs), num_classes=num_classes)
+
+
 def make_backbone(arch: str, num_classes: int = 1000) -> nn.Module:
-    """A randomly initialised torchvision classifier by function name."""
+    """A randomly initialised torchvision classifier by function name, or a custom "regnet:..." spec."""
+    if arch.startswith("regnet:"):
+        return custom_regnet_from_spec(arch, num_classes)
     if arch not in BACKBONES:
         raise ValueError(f"unknown architecture {arch!r}; known: {', '.join(BACKBONES)}")
     return getattr(torchvision.models, arch)(num_classes=num_classes)
