@@ -11,6 +11,7 @@ APT_PACKAGES=(
   python3-torch python3-torchvision python3-numpy  # the PyTorch reference used by the tests
   libopencv-dev opencv-data python3-opencv ffmpeg  # video and face preprocessing
   python3-pil                                      # PIL's resize: the reference for face crops
+  python3-sklearn python3-scipy python3-pandas     # reference values for the evaluation metrics
 )
 
 log() { printf '[setup] %s\n' "$*"; }
