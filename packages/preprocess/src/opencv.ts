@@ -9,9 +9,7 @@ export function opencv(): Cv {
   if (!cv) {
     // OpenCV's own warnings (e.g. GStreamer probing a file name) are noise here; errors still show.
     process.env.OPENCV_LOG_LEVEL ??= 'ERROR';
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
     (require('@u4/opencv-build') as { Log: { silence: boolean } }).Log.silence = true;
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
     cv = require('@u4/opencv4nodejs') as Cv;
   }
   return cv;

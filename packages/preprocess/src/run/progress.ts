@@ -127,7 +127,7 @@ export class TerminalProgress implements ProgressReporter {
 
   constructor(private readonly out: NodeJS.WriteStream) {}
 
-  private bar(fraction: number, width = 24): string {
+  private bar(fraction: number, width = 20): string {
     const filled = Math.round(Math.min(Math.max(fraction, 0), 1) * width);
     return `[${'#'.repeat(filled)}${'-'.repeat(width - filled)}]`;
   }
@@ -136,16 +136,16 @@ export class TerminalProgress implements ProgressReporter {
     const now = Date.now();
     if (!force && now - this.lastDraw < 100) return;
     this.lastDraw = now;
-    const width = this.out.columns ?? 100;
+    const width = this.out.columns || 100; // 0 when the terminal does not say
     const lines = [...this.tally.active].map(([id, a]) => {
       const fraction = a.expected > 0 ? a.frame / a.expected : 0;
       const rate = a.frame / Math.max((now - a.started) / 1000, 1e-3);
       const eta = a.expected > 0 && rate > 0 ? (a.expected - a.frame) / rate : NaN;
-      return `${id.slice(0, 20).padEnd(20)} ${this.bar(fraction)} ${String(Math.round(fraction * 100)).padStart(3)}% ${a.frame}/${a.expected || '?'} ${rate.toFixed(0)} fps ETA ${duration(eta)}`;
+      return `${id.slice(0, 13).padEnd(13)} ${this.bar(fraction)} ${String(Math.round(fraction * 100)).padStart(3)}% ${a.frame}/${a.expected || '?'} ${rate.toFixed(0)} fps ETA ${duration(eta)}`;
     });
     const t = this.tally;
     lines.push(
-      `total ${this.bar(t.total > 0 ? t.finished / t.total : 1)} ${t.finished}/${t.total} videos${t.failed ? ` (${t.failed} failed)` : ''}, ${t.framesPerSecond().toFixed(0)} frames/s, ETA ${duration(t.eta())}`,
+      `${'total'.padEnd(13)} ${this.bar(t.total > 0 ? t.finished / t.total : 1)} ${t.finished}/${t.total} videos${t.failed ? ` (${t.failed} failed)` : ''} ${t.framesPerSecond().toFixed(0)} fps ETA ${duration(t.eta())}`,
     );
     let text = this.drawn > 0 ? `\x1b[${this.drawn}F` : '';
     text += lines.map((l) => `\x1b[2K${l.slice(0, width - 1)}`).join('\n');
