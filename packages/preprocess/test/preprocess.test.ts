@@ -6,7 +6,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-import { preprocess, readManifest, readNpy, type DoneVideo, type FailedVideo, type PreprocessSummary } from '../dist';
+import { preprocess, readManifest, readNpy, type DoneVideo, type FailedVideo, type PreprocessSummary, type ProgressReporter } from '../dist';
 import { buildLookitFixture, codingName, codingText, FPS, videoName, type FixtureVideo } from './helpers/lookit-fixture';
 import { python, REPO_ROOT, tempDir } from './helpers/media';
 
@@ -251,3 +251,48 @@ describe('gazecoder preprocess on a CSV of videos', () => {
   }, 120_000);
 });
 
+
+describe('a worker process that dies', () => {
+  it('fails only the video it was processing; a fresh worker takes the rest', async () => {
+    const folder = tempDir('crash');
+    const dataset = tempDir('crash-out');
+    try {
+      const ids = ['c0000000-0000-4000-8000-000000000001', 'c0000000-0000-4000-8000-000000000002', 'c0000000-0000-4000-8000-000000000003'];
+      buildLookitFixture(
+        folder.path,
+        ids.map((id, i) => ({ id, child: `k${i}`, which: '1_train', frames: 60, coder1: ['0,0,left', '1900,0,end'] })),
+      );
+      let killed: string | undefined;
+      // On the first video's first progress report, kill its worker (SIGKILL: no chance to clean up).
+      const progress: ProgressReporter = {
+        begin: () => undefined,
+        videoStarted: () => undefined,
+        videoProgress: (id) => {
+          if (killed) return;
+          const workers = spawnSync('ps', ['-o', 'pid=,args=', '--ppid', String(process.pid)], { encoding: 'utf8' })
+            .stdout.split('\n')
+            .filter((l) => l.includes('worker.js'));
+          const pid = Number(workers[0]?.trim().split(/\s+/)[0]);
+          if (pid > 0) {
+            killed = id;
+            process.kill(pid, 'SIGKILL');
+          }
+        },
+        videoDone: () => undefined,
+        videoFailed: () => undefined,
+        end: () => undefined,
+      };
+      const summary = await preprocess({ raw: folder.path, out: dataset.path, jobs: 1, progress });
+      expect(killed).toBe(ids[0]);
+      expect(summary.failed).toEqual([{ id: ids[0], error: expect.stringMatching(/: the worker process died \(signal SIGKILL\) while processing it/) }]);
+      expect([...summary.processed].sort()).toEqual(ids.slice(1));
+      const manifest = await readManifest(dataset.path);
+      expect(manifest?.videos.map((v) => [v.id, v.status])).toEqual(expect.arrayContaining([[ids[0], 'failed'], [ids[1], 'done'], [ids[2], 'done']]));
+      // The killed worker's half-written folder is not in videos/ under the video's name.
+      expect(existsSync(join(dataset.path, 'videos', ids[0] as string))).toBe(false);
+    } finally {
+      folder.cleanup();
+      dataset.cleanup();
+    }
+  }, 120_000);
+});

@@ -45,14 +45,18 @@ export function runWorkerPool(tasks: readonly VideoTask[], options: PoolOptions,
       const child: ChildProcess = fork(WORKER_SCRIPT, [], { stdio: ['ignore', 'ignore', 'pipe', 'ipc'], serialization: 'advanced' });
       let stderr = '';
       child.stderr?.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-2000)));
+      // A worker that is gone cannot be written to; its 'exit' handler settles its task.
       const post = (message: ToWorker): void => {
-        child.send(message);
+        if (child.connected) child.send(message);
+      };
+      const stop = (): void => {
+        settled = true;
+        if (child.connected) child.disconnect();
       };
       const next = (): void => {
         current = fatal ? undefined : queue.shift();
         if (!current) {
-          settled = true;
-          child.disconnect();
+          stop();
           return;
         }
         events.started(current);
@@ -67,8 +71,7 @@ export function runWorkerPool(tasks: readonly VideoTask[], options: PoolOptions,
             break;
           case 'fatal':
             fatal ??= new Error(message.error);
-            settled = true;
-            child.disconnect();
+            stop();
             break;
           case 'progress':
             events.progress(message.id, message.frame, message.expected);
@@ -85,23 +88,35 @@ export function runWorkerPool(tasks: readonly VideoTask[], options: PoolOptions,
           }
         }
       });
-      child.on('exit', (code, signal) => {
-        void reporting.then(async () => {
-          if (current) {
+      let ended = false;
+      const end = (why: string): void => {
+        if (ended) return;
+        ended = true;
+        reporting = reporting
+          .then(async () => {
+            if (!current) return;
             const task = current;
             current = undefined;
-            const why = signal ? `signal ${signal}` : `exit code ${code}`;
             const detail = stderr.trim().split('\n').pop();
             await events.failed(task, `${task.video}: the worker process died (${why}) while processing it${detail ? `: ${detail}` : ''}`);
-          }
-          active -= 1;
-          // A worker that died mid-run is replaced while work remains.
-          if (!settled && !fatal && queue.length > 0) startWorker();
-          finishIfIdle();
-        });
-      });
+          })
+          .catch((error: unknown) => {
+            fatal ??= error instanceof Error ? error : new Error(String(error));
+          })
+          .then(() => {
+            active -= 1;
+            // A worker that died mid-run is replaced while work remains.
+            if (!settled && !fatal && queue.length > 0) startWorker();
+            finishIfIdle();
+          });
+      };
+      child.on('exit', (code, signal) => end(signal ? `signal ${signal}` : `exit code ${code}`));
       child.on('error', (error) => {
-        fatal ??= new Error(`cannot start a worker process (${WORKER_SCRIPT}): ${error.message}`);
+        // Only a process that never started misses its 'exit' event.
+        if (child.pid === undefined) {
+          fatal ??= new Error(`cannot start a worker process (${WORKER_SCRIPT}): ${error.message}`);
+          end('not started');
+        }
       });
       post({ type: 'init', detector: options.detector, settings: options.settings, openCvThreads });
     };
