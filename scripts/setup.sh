@@ -12,6 +12,7 @@ APT_PACKAGES=(
   libopencv-dev opencv-data python3-opencv ffmpeg  # video and face preprocessing
   python3-pil                                      # PIL's resize: the reference for face crops
   python3-sklearn python3-scipy python3-pandas     # reference values for the evaluation metrics
+  chromium                                         # renders the HTML report in its test (headless)
 )
 
 log() { printf '[setup] %s\n' "$*"; }
