@@ -5,7 +5,7 @@
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 
-import { classificationMetrics, cohensKappa, compareInterval, confusionMatrix, icc31, quantile, type IntervalComparison } from '../src';
+import { classificationMetrics, cohensKappa, compareCodings, compareInterval, confusionMatrix, icc31, quantile, type IntervalComparison } from '../src';
 import { seededRandom } from '../src/random';
 
 const random = seededRandom(2024);
@@ -70,17 +70,48 @@ const intervalCases = Array.from({ length: 60 }, () => {
   return { reference, other, start, end: start + int(length + 30 - start) };
 });
 
+// Whole videos: human 1 with trials, the other coding of another length (a machine's with −1/−2).
+const codingCases = Array.from({ length: 25 }, (_, i) => {
+  const trialCount = 3 + int(8);
+  const trials: Array<[number, number]> = [];
+  let t = int(20);
+  for (let k = 0; k < trialCount; k += 1) {
+    const next = t + 15 + int(60);
+    trials.push([t, next]);
+    t = next;
+  }
+  const reference = coding(t, i % 3 === 0 ? [0, 1, 2] : [-3, 0, 1, 2, 1, 2]);
+  const otherEnd = t + int(60) - 30;
+  const other = perturb(reference, [-2, -1, 0, 1, 2], 0.1 + 0.3 * uniform()).concat(coding(Math.max(0, otherEnd + 4 - t), [0, 1, 2]));
+  return { reference, referenceEnd: t, trials, other, otherEnd };
+});
+
+type IntervalReference = Record<keyof Omit<IntervalComparison, 'start' | 'end' | 'counts'>, unknown>;
+
 interface Reference {
   kappa: Array<number | null>;
   confusion: number[][][];
   classification: Array<{ accuracy: number; precision: number[]; recall: number[]; f1: number[]; support: number[]; kappa: number | null }>;
   icc: Array<number | null>;
   quantiles: number[];
-  intervals: Array<Record<keyof Omit<IntervalComparison, 'start' | 'end' | 'counts'>, unknown>>;
+  intervals: IntervalReference[];
+  codings: Array<{ session: IntervalReference; trials: IntervalReference[]; iccLookingTime: number | null; iccProportionRight: number | null }>;
+}
+
+function expectSameInterval(ours: IntervalComparison, theirs: IntervalReference, context: string): void {
+  expect(ours.mutuallyValidFrames).toBe(theirs.mutuallyValidFrames);
+  expectClose(ours.percentAgreement, theirs.percentAgreement as number | null, `${context} agreement`);
+  expectClose(ours.cohensKappa, theirs.cohensKappa as number | null, `${context} kappa`);
+  expect(ours.confusion).toEqual(theirs.confusion);
+  expect(ours.onOffConfusion).toEqual(theirs.onOffConfusion);
+  expect(ours.transitions).toEqual(theirs.transitions);
+  expect(ours.lookingTime).toEqual(theirs.lookingTime);
+  const pr = theirs.proportionRight as Array<number | null>;
+  ours.proportionRight.forEach((v, c) => expectClose(v, pr[c] ?? null, `${context} PR ${c}`));
 }
 
 function pythonReference(): Reference {
-  const request = { kappa: kappaCases, confusion: confusionCases, classification: classificationCases, icc: iccCases, quantiles: quantileCases, intervals: intervalCases };
+  const request = { kappa: kappaCases, confusion: confusionCases, classification: classificationCases, icc: iccCases, quantiles: quantileCases, intervals: intervalCases, codings: codingCases };
   const run = spawnSync('/usr/bin/python3', [join(__dirname, 'python', 'metrics_reference.py')], { input: JSON.stringify(request), encoding: 'utf8', maxBuffer: 64 << 20 });
   if (run.status !== 0) throw new Error(`metrics_reference.py failed (needs python3-sklearn, python3-pandas; scripts/setup.sh installs them):\n${run.stderr}`);
   return JSON.parse(run.stdout) as Reference;
@@ -132,21 +163,26 @@ describe('against scikit-learn, numpy and pandas on random data', () => {
   });
 
   it("interval comparisons equal a numpy transcription of iCatcher+'s get_stats_in_interval", () => {
-    intervalCases.forEach(({ reference: h1, other, start, end }, i) => {
-      const ours = compareInterval(h1, other, [start, end]);
-      const theirs = reference.intervals[i]!;
-      expect(ours.mutuallyValidFrames).toBe(theirs.mutuallyValidFrames);
-      expectClose(ours.percentAgreement, theirs.percentAgreement as number | null, `agreement ${i}`);
-      expectClose(ours.cohensKappa, theirs.cohensKappa as number | null, `kappa ${i}`);
-      expect(ours.confusion).toEqual(theirs.confusion);
-      expect(ours.onOffConfusion).toEqual(theirs.onOffConfusion);
-      expect(ours.transitions).toEqual(theirs.transitions);
-      expect(ours.lookingTime).toEqual(theirs.lookingTime);
-      const pr = theirs.proportionRight as Array<number | null>;
-      ours.proportionRight.forEach((v, c) => expectClose(v, pr[c] ?? null, `PR ${i}/${c}`));
-    });
+    intervalCases.forEach(({ reference: h1, other, start, end }, i) => expectSameInterval(compareInterval(h1, other, [start, end]), reference.intervals[i]!, `interval ${i}`));
     // the random cases reach the edges: empty overlaps and intervals past the codings
     expect(intervalCases.some(({ reference: h1, end }) => end > h1.length)).toBe(true);
     expect(reference.intervals.some((r) => r.percentAgreement === null)).toBe(true);
+  });
+
+  it("videos (session, human-1 trials, ICCs) equal a transcription of iCatcher+'s compare_coding_files", () => {
+    codingCases.forEach((c, i) => {
+      const ours = compareCodings({ labels: c.reference, end: c.referenceEnd, trials: c.trials }, { labels: c.other, end: c.otherEnd });
+      const theirs = reference.codings[i]!;
+      expect([ours.session.start, ours.session.end]).toEqual([0, Math.max(c.referenceEnd, c.otherEnd)]);
+      expectSameInterval(ours.session, theirs.session, `video ${i} session`);
+      expect(ours.trials).toHaveLength(theirs.trials.length);
+      ours.trials.forEach((t, k) => expectSameInterval(t, theirs.trials[k]!, `video ${i} trial ${k}`));
+      expectClose(ours.iccLookingTime, theirs.iccLookingTime, `video ${i} ICC LT`);
+      expectClose(ours.iccProportionRight, theirs.iccProportionRight, `video ${i} ICC PR`);
+    });
+    // some videos have too few usable trials for an ICC, most have enough
+    const defined = reference.codings.filter((c) => c.iccLookingTime !== null).length;
+    expect(defined).toBeGreaterThan(codingCases.length / 2);
+    expect(defined).toBeLessThan(codingCases.length);
   });
 });

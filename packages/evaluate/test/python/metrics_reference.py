@@ -10,6 +10,10 @@ Reads a JSON object on stdin and prints one on stdout:
   quantiles:      [{values, q}]       -> numpy.quantile (linear)
   intervals:      [{reference, other, start, end}] -> a transcription of iCatcher+'s
                                          visualize.get_stats_in_interval with numpy and sklearn
+  codings:        [{reference, referenceEnd, trials, other, otherEnd}] -> compare_coding_files: the
+                                         session [0, max(ends)), every trial, calc_ICC of looking time
+                                         and proportion right (NaN trials dropped, < 5 left -> NaN)
+  means:          [values]            -> numpy.nanmean (None for an all-NaN list)
 """
 import json
 import math
@@ -93,6 +97,29 @@ def interval_stats(coding1, coding2, start, end):
     }
 
 
+def calc_icc(trials, key):
+    """visualize.calc_ICC with the ANOVA formula in place of pingouin."""
+    ratings = np.array([trial[key] for trial in trials], dtype=float)
+    ratings = ratings[np.all(~np.isnan(ratings), axis=1)]
+    return icc3_anova(ratings) if len(ratings) >= 5 else np.nan
+
+
+def compare_codings(c):
+    session = interval_stats(c["reference"], c["other"], 0, max(c["referenceEnd"], c["otherEnd"]))
+    trials = [interval_stats(c["reference"], c["other"], start, end) for start, end in c["trials"]]
+    return {
+        "session": session,
+        "trials": trials,
+        "iccLookingTime": calc_icc(trials, "lookingTime"),
+        "iccProportionRight": calc_icc(trials, "proportionRight"),
+    }
+
+
+def nanmean(values):
+    values = np.array([np.nan if v is None else v for v in values], dtype=float)
+    return np.nan if np.all(np.isnan(values)) else np.nanmean(values)
+
+
 def main():
     request = json.load(sys.stdin)
     answer = {
@@ -102,6 +129,8 @@ def main():
         "icc": [icc3_anova(r) for r in request.get("icc", [])],
         "quantiles": [np.quantile(np.asarray(c["values"], dtype=float), c["q"]) for c in request.get("quantiles", [])],
         "intervals": [interval_stats(c["reference"], c["other"], c["start"], c["end"]) for c in request.get("intervals", [])],
+        "codings": [compare_codings(c) for c in request.get("codings", [])],
+        "means": [nanmean(v) for v in request.get("means", [])],
     }
     for c in request.get("classification", []):
         p, r, f, s = precision_recall_fscore_support(c["truth"], c["predicted"], labels=[0, 1, 2], zero_division=0)
