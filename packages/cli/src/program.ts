@@ -1,5 +1,6 @@
 import { Command } from 'commander';
 
+import { registerEvalCommand } from './commands/eval';
 import { registerFacesCommand } from './commands/faces';
 import { registerInfoCommand } from './commands/info';
 import { registerModelCommand } from './commands/model';
@@ -23,5 +24,6 @@ export function buildProgram(): Command {
   registerTrainCommand(program);
   registerPreprocessCommand(program);
   registerFacesCommand(program);
+  registerEvalCommand(program);
   return program;
 }
