@@ -45,7 +45,8 @@ Napi::Function ModelWrap::Define(Napi::Env env) {
   return DefineClass(env, "NativeModel",
                      {InstanceMethod("describe", &ModelWrap::Describe), InstanceMethod("loadWeights", &ModelWrap::LoadWeights),
                       InstanceMethod("saveWeights", &ModelWrap::SaveWeights), InstanceMethod("forward", &ModelWrap::Forward),
-                      InstanceMethod("convert", &ModelWrap::Convert), InstanceMethod("dispose", &ModelWrap::Dispose)});
+                      InstanceMethod("convert", &ModelWrap::Convert), InstanceMethod("dispose", &ModelWrap::Dispose),
+                      InstanceMethod("predictWindows", &ModelWrap::PredictWindows)});
 }
 
 ModelWrap::ModelWrap(const Napi::CallbackInfo& args) : Napi::ObjectWrap<ModelWrap>(args) {

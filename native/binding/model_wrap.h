@@ -26,6 +26,8 @@ class ModelWrap : public Napi::ObjectWrap<ModelWrap> {
   Napi::Value SaveWeights(const Napi::CallbackInfo& args);
   Napi::Value Forward(const Napi::CallbackInfo& args);
   Napi::Value Convert(const Napi::CallbackInfo& args);
+  // predictWindows(options): model_wrap_windows.cc
+  Napi::Value PredictWindows(const Napi::CallbackInfo& args);
   Napi::Value Dispose(const Napi::CallbackInfo& args);
 };
 

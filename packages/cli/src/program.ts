@@ -5,6 +5,8 @@ import { registerFacesCommand } from './commands/faces';
 import { registerInfoCommand } from './commands/info';
 import { registerModelCommand } from './commands/model';
 import { registerPreprocessCommand } from './commands/preprocess';
+import { registerReportCommand } from './commands/report';
+import { registerTestCommand } from './commands/test';
 import { registerTrainCommand } from './commands/train';
 import { positiveInteger } from './flags';
 
@@ -25,5 +27,7 @@ export function buildProgram(): Command {
   registerPreprocessCommand(program);
   registerFacesCommand(program);
   registerEvalCommand(program);
+  registerTestCommand(program);
+  registerReportCommand(program);
   return program;
 }

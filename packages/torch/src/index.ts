@@ -2,6 +2,7 @@ export { runtimeInfo, setThreads, type RuntimeInfo } from './runtime';
 export { selfTest, type SelfTestOptions, type SelfTestResult } from './self-test';
 export { defaultThreads } from './native';
 export { Model, type ModelSpec, type WeightsReport, type StateEntry, type Dtype } from './model';
+export type { WindowPredictionOptions, WindowPredictions, DatasetSplit } from './window-predictions';
 export { readNpy, writeNpy } from './npy';
 export { numel, type Tensor } from './tensor';
 export { train, type TrainOptions, type TrainingRun } from './train';

@@ -1,5 +1,6 @@
 import { native, type NativeModel } from './native';
 import type { Tensor } from './tensor';
+import { windowRequest, type WindowPredictionOptions, type WindowPredictions } from './window-predictions';
 
 /** Which network to build. */
 export interface ModelSpec {
@@ -89,6 +90,16 @@ export class Model implements AsyncDisposable {
   /** Converts every parameter and buffer to `dtype` (integer buffers stay), optionally channels_last. */
   convert(dtype: Dtype, options: { channelsLast?: boolean } = {}): Promise<void> {
     return this.#handle().convert(dtype, options.channelsLast ?? false);
+  }
+
+  /**
+   * Predicts every window of a packed dataset's split (default `test`) in eval mode, in batches on a
+   * worker thread. The windows (iCatcher+'s rule) and their inputs are built by the same native code as
+   * training's validation batches. Rejects naming manifest.json, or the video file at fault.
+   */
+  async predictWindows(options: WindowPredictionOptions): Promise<WindowPredictions> {
+    const request = await windowRequest(options);
+    return this.#handle().predictWindows(request);
   }
 
   /** Frees the native model; calls still in flight finish first. Idempotent. */

@@ -61,7 +61,30 @@ export interface NativeModel {
   saveWeights(path: string): Promise<void>;
   forward(images: NativeTensor, boxes: NativeTensor | undefined, train: boolean): Promise<NativeTensor>;
   convert(dtype: string, channelsLast: boolean): Promise<void>;
+  predictWindows(options: NativeWindowOptions): Promise<NativeWindowPredictions>;
   dispose(): void;
+}
+
+/** What predictWindows() passes to the addon (see window-predictions.ts). */
+export interface NativeWindowOptions {
+  videos: { id: string; dir: string }[];
+  imageSize: number;
+  windowSize?: number;
+  stride?: number;
+  mean?: number[];
+  std?: number[];
+  batchSize?: number;
+  workers?: number;
+}
+
+/** One entry per window, in video then frame order; `logits` holds 3 per window. */
+export interface NativeWindowPredictions {
+  videos: string[];
+  video: Uint32Array;
+  start: Int32Array;
+  label: Int8Array;
+  predicted: Int8Array;
+  logits: Float32Array;
 }
 
 /** The settings train() passes to the addon (see train.ts for their documentation). */

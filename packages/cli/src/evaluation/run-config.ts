@@ -1,0 +1,40 @@
+// What a checkpoint's training run says about the model: config.json (written by `gazecoder train`) in
+// the checkpoint's folder gives its architecture, window and normalisation; absent, the defaults hold.
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+
+export interface RunModelSettings {
+  /** the run's config.json, when there is one */
+  configPath?: string;
+  arch?: string;
+  windowSize?: number;
+  stride?: number;
+  mean?: [number, number, number];
+  std?: [number, number, number];
+}
+
+function triple(value: unknown): [number, number, number] | undefined {
+  return Array.isArray(value) && value.length === 3 && value.every((v) => typeof v === 'number') ? (value as [number, number, number]) : undefined;
+}
+
+/** Reads config.json next to `checkpoint`; errors name the file when it is there but unreadable. */
+export function runModelSettings(checkpoint: string): RunModelSettings {
+  const configPath = join(dirname(checkpoint), 'config.json');
+  if (!existsSync(configPath)) return {};
+  let config: Record<string, unknown>;
+  try {
+    config = JSON.parse(readFileSync(configPath, 'utf8')) as Record<string, unknown>;
+  } catch (error) {
+    throw new Error(`${configPath}: not valid JSON: ${(error as Error).message}`);
+  }
+  const samples = (config.samples ?? {}) as Record<string, unknown>;
+  const normalize = ((config.augmentation ?? {}) as Record<string, unknown>).normalize as Record<string, unknown> | undefined;
+  return {
+    configPath,
+    ...(typeof config.arch === 'string' ? { arch: config.arch } : {}),
+    ...(typeof samples.windowSize === 'number' ? { windowSize: samples.windowSize } : {}),
+    ...(typeof samples.stride === 'number' ? { stride: samples.stride } : {}),
+    ...(triple(normalize?.mean) ? { mean: triple(normalize?.mean) } : {}),
+    ...(triple(normalize?.std) ? { std: triple(normalize?.std) } : {}),
+  };
+}
