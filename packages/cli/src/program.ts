@@ -1,12 +1,12 @@
 import { Command } from 'commander';
 
+import { registerTestCommand } from './commands/checkpoint-test';
 import { registerEvalCommand } from './commands/eval';
 import { registerFacesCommand } from './commands/faces';
 import { registerInfoCommand } from './commands/info';
 import { registerModelCommand } from './commands/model';
 import { registerPreprocessCommand } from './commands/preprocess';
 import { registerReportCommand } from './commands/report';
-import { registerTestCommand } from './commands/test';
 import { registerTrainCommand } from './commands/train';
 import { positiveInteger } from './flags';
 
