@@ -46,7 +46,9 @@ Napi::Function ModelWrap::Define(Napi::Env env) {
                      {InstanceMethod("describe", &ModelWrap::Describe), InstanceMethod("loadWeights", &ModelWrap::LoadWeights),
                       InstanceMethod("saveWeights", &ModelWrap::SaveWeights), InstanceMethod("forward", &ModelWrap::Forward),
                       InstanceMethod("convert", &ModelWrap::Convert), InstanceMethod("dispose", &ModelWrap::Dispose),
-                      InstanceMethod("predictWindows", &ModelWrap::PredictWindows)});
+                      InstanceMethod("predictWindows", &ModelWrap::PredictWindows),
+                      InstanceMethod("encodeImages", &ModelWrap::EncodeImages),
+                      InstanceMethod("predictFromEmbeddings", &ModelWrap::PredictFromEmbeddings)});
 }
 
 ModelWrap::ModelWrap(const Napi::CallbackInfo& args) : Napi::ObjectWrap<ModelWrap>(args) {

@@ -28,6 +28,9 @@ class ModelWrap : public Napi::ObjectWrap<ModelWrap> {
   Napi::Value Convert(const Napi::CallbackInfo& args);
   // predictWindows(options): model_wrap_windows.cc
   Napi::Value PredictWindows(const Napi::CallbackInfo& args);
+  // encodeImages(images), predictFromEmbeddings(embeddings, boxes): model_wrap_frames.cc
+  Napi::Value EncodeImages(const Napi::CallbackInfo& args);
+  Napi::Value PredictFromEmbeddings(const Napi::CallbackInfo& args);
   Napi::Value Dispose(const Napi::CallbackInfo& args);
 };
 

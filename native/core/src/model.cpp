@@ -2,6 +2,8 @@
 
 #include <torch/torch.h>
 
+#include <stdexcept>
+
 #include "gazecoder/checkpoint.h"
 #include "gazecoder/device.h"
 #include "gazecoder/models/regnet_spec.h"
@@ -110,6 +112,31 @@ torch::Tensor Model::forward(const torch::Tensor& images, const std::optional<to
     out = backbone_->forward(x);
   }
   return out.to(torch::kCPU, torch::kFloat32).contiguous();
+}
+
+GazeCodingModel& Model::gazeForInference(const char* what) {
+  if (!gaze_) throw std::invalid_argument(std::string(what) + " needs a gaze model, not a bare " + spec_.arch);
+  gaze_->eval();
+  return *gaze_;
+}
+
+torch::Tensor Model::encodeImages(const torch::Tensor& images) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  torch::NoGradGuard noGrad;
+  GazeCodingModel& gaze = gazeForInference("encodeImages");
+  TORCH_CHECK(images.dim() == 4 && images.size(1) == 3, "encodeImages expects images K×3×H×W, got a tensor of shape ",
+              images.sizes());
+  const auto memoryFormat = channelsLast_ ? at::MemoryFormat::ChannelsLast : at::MemoryFormat::Contiguous;
+  return gaze.encodeImages(images.to(device_, dtype_).contiguous(memoryFormat)).to(torch::kCPU, torch::kFloat32).contiguous();
+}
+
+torch::Tensor Model::predictFromEmbeddings(const torch::Tensor& imageEmbeddings, const torch::Tensor& boxes) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  torch::NoGradGuard noGrad;
+  GazeCodingModel& gaze = gazeForInference("predictFromEmbeddings");
+  return gaze.predictFromEmbeddings(imageEmbeddings.to(device_, dtype_), boxes.to(device_, dtype_))
+      .to(torch::kCPU, torch::kFloat32)
+      .contiguous();
 }
 
 void Model::convert(c10::ScalarType dtype, bool channelsLast) {

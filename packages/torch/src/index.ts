@@ -8,3 +8,4 @@ export { numel, type Tensor } from './tensor';
 export { train, type TrainOptions, type TrainingRun } from './train';
 export type { TrainEvent, TrainStartEvent, TrainStepEvent, TrainEpochEvent, TrainDoneEvent, PerClass } from './train-events';
 export { readDatasetManifest, trainingVideos, type DatasetManifest, type ManifestVideo, type TrainingVideo } from './dataset';
+export { runModelSettings, framesPerWindow, type RunModelSettings } from './run-config';

@@ -102,7 +102,24 @@ export class Model implements AsyncDisposable {
     return this.#handle().predictWindows(request);
   }
 
-  /** Frees the native model; calls still in flight finish first. Idempotent. */
+  /**
+   * Gaze models, eval mode: the image encoder alone, images K×3×H×W → K×256 embeddings. With
+   * {@link predictFromEmbeddings} it splits `forward`, so that each video frame is encoded once and
+   * the overlapping windows that contain it share its embedding.
+   */
+  encodeImages(images: Tensor): Promise<Tensor> {
+    return this.#handle().encodeImages(images);
+  }
+
+  /**
+   * Gaze models, eval mode: image embeddings B×N×256 (from {@link encodeImages}) and boxes B×N×5 →
+   * B×3 logits [away, left, right], what `forward` gives on the windows' images.
+   */
+  predictFromEmbeddings(embeddings: Tensor, boxes: Tensor): Promise<Tensor> {
+    return this.#handle().predictFromEmbeddings(embeddings, boxes);
+  }
+
+    /** Frees the native model; calls still in flight finish first. Idempotent. */
   dispose(): void {
     this.#native?.dispose();
     this.#native = undefined;

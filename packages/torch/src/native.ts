@@ -62,6 +62,8 @@ export interface NativeModel {
   forward(images: NativeTensor, boxes: NativeTensor | undefined, train: boolean): Promise<NativeTensor>;
   convert(dtype: string, channelsLast: boolean): Promise<void>;
   predictWindows(options: NativeWindowOptions): Promise<NativeWindowPredictions>;
+  encodeImages(images: NativeTensor): Promise<NativeTensor>;
+  predictFromEmbeddings(embeddings: NativeTensor, boxes: NativeTensor): Promise<NativeTensor>;
   dispose(): void;
 }
 

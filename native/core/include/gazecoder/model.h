@@ -50,6 +50,13 @@ class Model {
   // Inputs may be on any device; the result is a contiguous float32 CPU tensor.
   torch::Tensor forward(const torch::Tensor& images, const std::optional<torch::Tensor>& boxes, bool train);
 
+  // Gaze models, eval mode: the two halves of forward(), so that a video's frames go through the image
+  // encoder once and overlapping windows share the embeddings (gazecoder annotate).
+  // images K×3×H×W -> K×256 image embeddings.
+  torch::Tensor encodeImages(const torch::Tensor& images);
+  // imageEmbeddings B×N×256 (from encodeImages), boxes B×N×5 -> B×3 logits; equals forward() on the frames.
+  torch::Tensor predictFromEmbeddings(const torch::Tensor& imageEmbeddings, const torch::Tensor& boxes);
+
   // dtype and memory format of every parameter and buffer (integer buffers keep their type).
   void convert(c10::ScalarType dtype, bool channelsLast);
 
@@ -63,6 +70,7 @@ class Model {
   mutable std::mutex mutex_;
 
   torch::nn::Module& module() const;
+  GazeCodingModel& gazeForInference(const char* what);
 };
 
 }  // namespace gazecoder

@@ -4,9 +4,8 @@ import { dirname, join } from 'node:path';
 import { Option, type Command } from 'commander';
 import { classificationMetrics, GAZE_CLASS_NAMES, type ClassificationMetrics } from '@gazecoder/evaluate';
 import { readTrainingHistory, writeJsonFile, writeReport, METRICS_FILE, type ReportData } from '@gazecoder/report';
-import { Model, type DatasetSplit, type WindowPredictions } from '@gazecoder/torch';
+import { Model, runModelSettings, type DatasetSplit, type WindowPredictions } from '@gazecoder/torch';
 
-import { runModelSettings } from '../evaluation/run-config';
 import { positiveInteger } from '../flags';
 
 interface TestFlags {

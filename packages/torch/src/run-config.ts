@@ -38,3 +38,8 @@ export function runModelSettings(checkpoint: string): RunModelSettings {
     ...(triple(normalize?.std) ? { std: triple(normalize?.std) } : {}),
   };
 }
+
+/** Frames the model sees per prediction for a run's window: (windowSize + 1) / stride, 5 for iCatcher+'s 9/2. */
+export function framesPerWindow(windowSize: number, stride: number): number {
+  return Math.floor((windowSize + 1) / stride);
+}
