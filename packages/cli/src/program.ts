@@ -1,5 +1,6 @@
 import { Command } from 'commander';
 
+import { registerAnnotateCommand } from './commands/annotate';
 import { registerTestCommand } from './commands/checkpoint-test';
 import { registerEvalCommand } from './commands/eval';
 import { registerFacesCommand } from './commands/faces';
@@ -29,5 +30,6 @@ export function buildProgram(): Command {
   registerEvalCommand(program);
   registerTestCommand(program);
   registerReportCommand(program);
+  registerAnnotateCommand(program);
   return program;
 }

@@ -2,7 +2,8 @@
 
 export { preprocess, type PreprocessOptions, type PreprocessSummary } from './preprocess';
 export { detectFaces, isImageFile, type FrameFaces } from './faces-in-media';
-export { opencvVersion } from './opencv';
+export { opencv, opencvVersion } from './opencv';
+export { writeFileAtomic, writeFileAtomicSync, tempSibling } from './io/atomic-write';
 
 export { GAZE_CLASSES, LABEL, type GazeClass } from './labels';
 export { frameLabels, labelAt, uncollapse, type ChangePoint, type Coding } from './annotations/coding';
@@ -24,5 +25,14 @@ export { readManifest, type Manifest, type VideoEntry, type DoneVideo, type Fail
 export { datasetStats, formatDatasetStats, type DatasetStats, type GroupStats } from './dataset/dataset-stats';
 export type { VideoStats, Agreement } from './dataset/video-stats';
 export { readNpy, type NpyArray } from './io/npy';
+export { readNpz, writeNpz } from './io/npz';
 export { JsonLinesProgress, TerminalProgress, type ProgressReporter } from './run/progress';
-export { VideoError } from './video/probe';
+export { VideoError, probeVideo, type VideoProbe } from './video/probe';
+export { decodeFrames } from './video/frames';
+
+// The per-frame steps of preprocessing, for other pipelines over videos (gazecoder annotate).
+export { createDetector } from './detect/create-detector';
+export type { FaceDetector } from './detect/detector';
+export { faceSelector, type FaceSelector } from './faces/face-selection';
+export { cropFace, type BgrFrame } from './faces/crop';
+export { boxFeatures } from './faces/box-features';

@@ -1,0 +1,99 @@
+// One video through the model (icatcher-plus.md §12.2 steps 6 and 8): a window of `windowSize`
+// frames sampled every `stride` frames runs wherever its middle frame has a face, and its argmax and
+// max softmax become that frame's answer. Frames stream through in chunks; a frame is let go as soon
+// as no window still needs it.
+import { LABEL, VideoError } from '@gazecoder/preprocess';
+
+import { readFrameInputs, type FrameInput, type FrameReaderOptions } from './frame-inputs';
+import type { WindowRunner } from './window-runner';
+
+/** iCatcher+'s sliding_window_size and window_stride (9 and 2: frames t, t+2, …, t+8). */
+export interface WindowShape {
+  windowSize: number;
+  stride: number;
+}
+
+/** Receives each frame once its answer is final, in order (decorated frames, the output video). */
+export interface FrameSink {
+  /** `shown`: the class written for the frame (`none` at the video's end, where the answer keeps its placeholder). */
+  frame(input: FrameInput, answer: number, confidence: number, shown: number): Promise<void>;
+}
+
+export interface VideoAnnotation {
+  frames: number;
+  /** frames where a face was selected */
+  faces: number;
+  /** per frame: 0–2 predicted, else the placeholder (−3 none, −2 noface, −1 nobabyface), as iCatcher+'s answers array */
+  answers: Int8Array;
+  /** max softmax where predicted, else −1 */
+  confidences: Float64Array;
+  /** frames at each end that never get a prediction ((windowSize − 1) / 2) */
+  edge: number;
+}
+
+/** Argmax (first on ties, as torch.argmax) and max softmax of 3 logits. */
+function decide(logits: Float32Array, offset: number): [number, number] {
+  let best = 0;
+  for (let c = 1; c < 3; c += 1) if ((logits[offset + c] as number) > (logits[offset + best] as number)) best = c;
+  const top = logits[offset + best] as number;
+  let sum = 0;
+  for (let c = 0; c < 3; c += 1) sum += Math.exp((logits[offset + c] as number) - top);
+  return [best, 1 / sum];
+}
+
+export async function annotateVideo(
+  file: string,
+  reader: FrameReaderOptions,
+  runner: WindowRunner,
+  shape: WindowShape,
+  sinks: readonly FrameSink[] = [],
+  onProgress?: (frames: number) => void,
+): Promise<VideoAnnotation> {
+  const edge = Math.floor((shape.windowSize - 1) / 2);
+  const perWindow = Math.floor((shape.windowSize + 1) / shape.stride);
+  const answers: number[] = [];
+  const confidences: number[] = [];
+  const live = new Map<number, FrameInput>(); // frames some window may still need
+  let nextMiddle = edge;
+  let released = 0; // frames before this one have gone to the sinks
+  let faces = 0;
+
+  const release = async (upTo: number, total?: number): Promise<void> => {
+    for (; released < upTo; released += 1) {
+      const input = live.get(released) as FrameInput;
+      const shown = total !== undefined && released >= total - edge ? LABEL.none : (answers[released] as number);
+      for (const sink of sinks) await sink.frame(input, answers[released] as number, confidences[released] as number, shown);
+      runner.dropFrame(input);
+      live.delete(released);
+    }
+  };
+
+  for await (const chunk of readFrameInputs(file, reader)) {
+    for (const input of chunk) {
+      live.set(input.index, input);
+      answers.push(input.placeholder);
+      confidences.push(-1);
+      if (input.valid) faces += 1;
+    }
+    await runner.addFrames(chunk);
+    const last = answers.length - 1;
+    const middles: number[] = [];
+    const windows: FrameInput[][] = [];
+    for (; nextMiddle + edge <= last; nextMiddle += 1) {
+      if (!(live.get(nextMiddle) as FrameInput).valid) continue;
+      middles.push(nextMiddle);
+      windows.push(Array.from({ length: perWindow }, (_, k) => live.get(nextMiddle - edge + k * shape.stride) as FrameInput));
+    }
+    const logits = await runner.predict(windows);
+    middles.forEach((m, i) => {
+      const [label, confidence] = decide(logits, i * 3);
+      answers[m] = label;
+      confidences[m] = confidence;
+    });
+    await release(Math.max(0, nextMiddle - edge));
+    onProgress?.(answers.length);
+  }
+  if (answers.length === 0) throw new VideoError(file, 'no frame could be decoded');
+  await release(answers.length, answers.length);
+  return { frames: answers.length, faces, answers: Int8Array.from(answers), confidences: Float64Array.from(confidences), edge };
+}

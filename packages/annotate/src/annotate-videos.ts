@@ -1,0 +1,208 @@
+// `gazecoder annotate` as a function: a GazeCodingModel checkpoint codes every frame of one video or
+// of a folder of videos, as iCatcher+'s inference CLI does, and writes its output formats. One
+// failing video is reported with its reason and the others go on.
+import { mkdir, rename, rm } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
+
+import {
+  createDetector,
+  detectorSpec,
+  probeVideo,
+  tempSibling,
+  writeFileAtomic,
+  type DetectorSpec,
+  type FaceSelection,
+  type ProgressReporter,
+} from '@gazecoder/preprocess';
+import { framesPerWindow, Model, runModelSettings } from '@gazecoder/torch';
+
+import { annotateVideo, type FrameSink, type VideoAnnotation, type WindowShape } from './annotate-video';
+import { DecoratedFramesSink, VideoSink } from './decorate';
+import type { FrameReaderOptions } from './frame-inputs';
+import { IMAGENET, Normalizer, type Normalization } from './normalize';
+import { outputPath, refuseExisting, uiLabelsText, videoStem, writeCompressed, writeRawOutput, type LabelOptions, type OutputFormat } from './output-formats';
+import { listVideos } from './video-sources';
+import { PerWindowForwardRunner, SharedEmbeddingRunner, type WindowRunner } from './window-runner';
+
+export interface AnnotateOptions {
+  /** a video file, or a folder whose video files are all annotated */
+  source: string;
+  /** GazeCodingModel weights (.pth): a `gazecoder train` checkpoint (its config.json gives arch and window) or iCatcher+'s */
+  model: string;
+  /** image encoder (default: the config.json beside the checkpoint, else regnet_y_16gf) */
+  arch?: string;
+  /** where the outputs go (default: the current directory) */
+  outputDir?: string;
+  /** default ['raw_output'] */
+  outputFormats?: readonly OutputFormat[];
+  /** raw_output names `on` / `off` instead of the classes */
+  onOff?: boolean;
+  /** swap left and right */
+  mirrorAnnotation?: boolean;
+  /** replace existing outputs (else a video whose output exists fails, naming the file) */
+  overwrite?: boolean;
+  /** write decorated MP4s: this file for a single video, this folder (`<stem>_output.mp4`) for a folder source */
+  outputVideo?: string;
+  /** `auto`, `cpu`, `cuda[:N]` (default auto) */
+  device?: string;
+  /** frames per image-encoder call and windows per predictor call (default 32) */
+  batchSize?: number;
+  detector?: Partial<DetectorSpec>;
+  /** default `score`, iCatcher+'s CLI rule */
+  faceSelection?: FaceSelection;
+  progress?: ProgressReporter;
+  /**
+   * true (default): each frame goes through the image encoder once and overlapping windows share its
+   * embedding. false: every window through the plain forward pass, as iCatcher+ does (5× the work;
+   * kept to check the first against).
+   */
+  encodeOnce?: boolean;
+}
+
+export interface AnnotatedVideo {
+  video: string;
+  frames: number;
+  /** frames with a selected face */
+  faces: number;
+  /** files and folders written */
+  outputs: string[];
+  annotation: VideoAnnotation;
+}
+
+export interface AnnotateSummary {
+  arch: string;
+  device: string;
+  annotated: AnnotatedVideo[];
+  failed: Array<{ video: string; error: string }>;
+}
+
+interface Settings {
+  outputDir: string;
+  formats: readonly OutputFormat[];
+  labels: LabelOptions;
+  overwrite: boolean;
+  outputVideo: (video: string) => string | undefined;
+}
+
+/** The settings a checkpoint's run prescribes, the flags filling in what it does not say. */
+function modelSettings(options: AnnotateOptions): { arch: string; shape: WindowShape; normalization: Normalization } {
+  const run = runModelSettings(options.model);
+  return {
+    arch: options.arch ?? run.arch ?? 'regnet_y_16gf',
+    shape: { windowSize: run.windowSize ?? 9, stride: run.stride ?? 2 },
+    normalization: { mean: run.mean ?? IMAGENET.mean, std: run.std ?? IMAGENET.std },
+  };
+}
+
+function checkOptions(options: AnnotateOptions, formats: readonly OutputFormat[]): void {
+  if (formats.length === 0) throw new Error('--output-format: give at least one of raw_output, compressed, ui');
+  if (options.onOff && formats.some((f) => f !== 'raw_output')) throw new Error('--on-off needs --output-format raw_output (the npz and ui outputs keep class ids, as in iCatcher+)');
+  if (options.batchSize !== undefined && !(Number.isInteger(options.batchSize) && options.batchSize > 0)) throw new Error(`--batch-size must be a positive integer, got ${options.batchSize}`);
+}
+
+/** Runs one video and writes its outputs; every file appears whole or not at all. */
+async function annotateOne(video: string, runnerFor: () => WindowRunner, shape: WindowShape, reader: Omit<FrameReaderOptions, 'keepFrames'>, settings: Settings, progress: ProgressReporter): Promise<AnnotatedVideo> {
+  const paths = settings.formats.map((f) => outputPath(settings.outputDir, video, f));
+  const videoOut = settings.outputVideo(video);
+  refuseExisting(videoOut ? [...paths, videoOut] : paths, settings.overwrite);
+  // ffprobe first: it says clearly why a file is not a readable video.
+  const probe = await probeVideo(video);
+  const expected = probe.packetTimesMs.length;
+
+  const sinks: FrameSink[] = [];
+  const uiPath = settings.formats.includes('ui') ? outputPath(settings.outputDir, video, 'ui') : undefined;
+  const uiTemp = uiPath ? tempSibling(uiPath) : undefined;
+  // OpenCV picks the container from the extension, so the temp name keeps `.mp4`.
+  const videoTemp = videoOut ? `${tempSibling(videoOut)}.mp4` : undefined;
+  let videoSink: VideoSink | undefined;
+  try {
+    if (uiTemp) {
+      await mkdir(join(uiTemp, 'decorated_frames'), { recursive: true });
+      sinks.push(new DecoratedFramesSink(join(uiTemp, 'decorated_frames'), settings.labels.mirror));
+    }
+    if (videoTemp) {
+      await mkdir(dirname(videoTemp), { recursive: true });
+      videoSink = new VideoSink(videoTemp, probe.variableFrameRate ? probe.averageFps : probe.fps, probe.width, probe.height, settings.labels.mirror);
+      sinks.push(videoSink);
+    }
+    const annotation = await annotateVideo(video, { ...reader, keepFrames: sinks.length > 0 }, runnerFor(), shape, sinks, (frames) => progress.videoProgress(video, frames, expected));
+    videoSink?.close();
+    await mkdir(settings.outputDir, { recursive: true });
+    const outputs: string[] = [];
+    for (const format of settings.formats) {
+      const path = outputPath(settings.outputDir, video, format);
+      if (format === 'raw_output') await writeRawOutput(path, annotation, settings.labels);
+      else if (format === 'compressed') await writeCompressed(path, annotation, settings.labels);
+      else {
+        await writeFileAtomic(join(uiTemp as string, 'labels.txt'), uiLabelsText(annotation, settings.labels));
+        await rm(path, { recursive: true, force: true });
+        await rename(uiTemp as string, path);
+      }
+      outputs.push(path);
+    }
+    if (videoOut && videoTemp) {
+      await rename(videoTemp, videoOut);
+      outputs.push(videoOut);
+    }
+    return { video, frames: annotation.frames, faces: annotation.faces, outputs, annotation };
+  } catch (error) {
+    videoSink?.close();
+    if (uiTemp) await rm(uiTemp, { recursive: true, force: true });
+    if (videoTemp) await rm(videoTemp, { force: true });
+    throw error;
+  }
+}
+
+/**
+ * Annotates `options.source` (one video or a folder of videos) with the checkpoint `options.model`.
+ * Rejects when the model cannot be loaded or a flag is wrong; a video that fails (unreadable,
+ * output exists without `overwrite`, …) is listed in `failed` with its reason and the rest go on.
+ */
+export async function annotateVideos(options: AnnotateOptions): Promise<AnnotateSummary> {
+  const formats = options.outputFormats ?? ['raw_output'];
+  checkOptions(options, formats);
+  const { videos, folder } = listVideos(options.source);
+  const { arch, shape, normalization } = modelSettings(options);
+  const batchSize = options.batchSize ?? 32;
+  const outputDir = resolve(options.outputDir ?? '.');
+  const settings: Settings = {
+    outputDir,
+    formats,
+    labels: { mirror: options.mirrorAnnotation ?? false, onOff: options.onOff ?? false },
+    overwrite: options.overwrite ?? false,
+    outputVideo: (video) => (options.outputVideo === undefined ? undefined : folder ? join(options.outputVideo, `${videoStem(video)}_output.mp4`) : options.outputVideo),
+  };
+  const progress = options.progress ?? { begin: () => undefined, videoStarted: () => undefined, videoProgress: () => undefined, videoDone: () => undefined, videoFailed: () => undefined, end: () => undefined };
+
+  const window = framesPerWindow(shape.windowSize, shape.stride);
+  const model = await Model.create({ arch, kind: 'gaze', window, device: options.device ?? 'auto' });
+  try {
+    try {
+      await model.loadWeights(options.model);
+    } catch (error) {
+      throw new Error(`${options.model}: cannot load it as a ${arch} GazeCodingModel (${(error as Error).message.split('\n').slice(0, 4).join('; ')}); give --arch if it is another architecture`);
+    }
+    const detector = createDetector(detectorSpec(options.detector));
+    const reader = { detector, selection: options.faceSelection ?? ('score' as const), normalizer: new Normalizer(normalization), chunkSize: batchSize };
+    const runnerFor = (): WindowRunner => (options.encodeOnce === false ? new PerWindowForwardRunner(model, window, batchSize) : new SharedEmbeddingRunner(model, window, batchSize));
+
+    const summary: AnnotateSummary = { arch, device: model.device, annotated: [], failed: [] };
+    progress.begin(videos.length, 0);
+    for (const video of videos) {
+      progress.videoStarted(video);
+      try {
+        const done = await annotateOne(video, runnerFor, shape, reader, settings, progress);
+        summary.annotated.push(done);
+        progress.videoDone(video, done.frames, done.faces);
+      } catch (error) {
+        const message = (error as Error).message ?? String(error);
+        summary.failed.push({ video, error: message });
+        progress.videoFailed(video, message);
+      }
+    }
+    progress.end();
+    return summary;
+  } finally {
+    model.dispose();
+  }
+}

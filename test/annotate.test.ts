@@ -1,0 +1,160 @@
+// gazecoder annotate end to end: a real ffmpeg video of drawn faces (with a stretch without a face),
+// a checkpoint saved by `gazecoder model`, the real addon, OpenCV and BlazeFace.
+import { spawnSync } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+
+import { annotateVideos, rawOutputText, type AnnotatedVideo } from '@gazecoder/annotate';
+import { readMachineCoding, probeVideo } from '@gazecoder/preprocess';
+
+import { drawFace, identity, rng, type Gaze } from '../packages/preprocess/test/helpers/synthetic-face';
+import { writeVideo } from '../packages/preprocess/test/helpers/video';
+import { lookitText } from './helpers/coding-files';
+import { gazecoder, tempDir } from './helpers/run';
+
+const tmp = tempDir('annotate');
+afterAll(() => tmp.cleanup());
+
+const FACE_FRAMES = 20;
+const BLANK_FRAMES = 5;
+const TOTAL = 2 * FACE_FRAMES + BLANK_FRAMES;
+const video = join(tmp.path, 'videos', 'baby.mp4');
+const randomModel = join(tmp.path, 'random.pth');
+// The random model with a sharper head (fc3 weights × ~30): its answers vary from frame to frame.
+const checkpoint = join(tmp.path, 'model.pth');
+
+beforeAll(() => {
+  mkdirSync(join(tmp.path, 'videos'));
+  const random = rng(11);
+  const who = identity(random);
+  const gazes: Gaze[] = ['left', 'right', 'away'];
+  const faces = (n: number, offset: number) => Array.from({ length: n }, (_, i) => drawFace(who, gazes[Math.floor((i + offset) / 7) % 3] as Gaze, 320, 240, random).frame);
+  // A stretch without a face: the background alone.
+  const blank = Array.from({ length: BLANK_FRAMES }, () => drawFace(who, 'left', 320, 240, random).frame.setTo(who.background));
+  writeVideo(video, [...faces(FACE_FRAMES, 0), ...blank, ...faces(FACE_FRAMES, 3)]);
+  const saved = gazecoder('model', '--arch', 'regnet_y_400mf', '--save', randomModel);
+  expect(saved.stderr).toBe('');
+  expect(saved.code).toBe(0);
+  const sharpen = spawnSync('/usr/bin/python3', ['-c', SHARPEN, randomModel, checkpoint], { encoding: 'utf8' });
+  expect(sharpen.stderr).toBe('');
+});
+
+const SHARPEN = `
+import sys, torch
+state = torch.load(sys.argv[1])
+state['predictor.fc3.weight'] = torch.randn(state['predictor.fc3.weight'].shape, generator=torch.Generator().manual_seed(0)) * 3
+torch.save(state, sys.argv[2])
+`;
+
+const LINE = /^(\d+), (none|noface|nobabyface|away|left|right), (-1\.00|[01]\.\d\d)$/;
+
+describe('gazecoder annotate', () => {
+  it('writes raw_output, compressed, ui and a decorated video that read back identically, and that gazecoder eval scores', async () => {
+    const out = join(tmp.path, 'out');
+    const movie = join(tmp.path, 'decorated.mp4');
+    const run = gazecoder('annotate', video, '--model', checkpoint, '--arch', 'regnet_y_400mf', '--output-dir', out, '--output-format', 'raw_output,compressed,ui', '--output-video', movie, '--device', 'cpu', '--json');
+    expect(run.code).toBe(0);
+    const summary = JSON.parse(run.stdout) as { annotated: Array<Omit<AnnotatedVideo, 'annotation'>>; failed: unknown[] };
+    expect(summary.failed).toEqual([]);
+    expect(summary.annotated[0]).toMatchObject({ frames: TOTAL, outputs: [join(out, 'baby.txt'), join(out, 'baby.npz'), join(out, 'baby'), movie] });
+    // Progress as JSON lines on stderr (not a terminal here).
+    expect(run.stderr.split('\n').filter(Boolean).map((l) => (JSON.parse(l) as { event: string }).event)).toEqual(expect.arrayContaining(['begin', 'start', 'done', 'end']));
+
+    const lines = readFileSync(join(out, 'baby.txt'), 'utf8').split('\n');
+    expect(lines.pop()).toBe('');
+    expect(lines).toHaveLength(TOTAL);
+    lines.forEach((line, f) => {
+      expect(line).toMatch(LINE);
+      expect(line.startsWith(`${f}, `)).toBe(true);
+    });
+    const classes = lines.map((l) => l.split(', ')[1]);
+    // The first 4 frames keep their placeholder (a face: none), the last 4 are none.
+    expect(classes.slice(0, 4)).toEqual(['none', 'none', 'none', 'none']);
+    expect(classes.slice(-4)).toEqual(['none', 'none', 'none', 'none']);
+    // No face in the blank stretch; predictions (confidence ≥ 1/3) elsewhere in the middle.
+    expect(classes.slice(FACE_FRAMES, FACE_FRAMES + BLANK_FRAMES)).toEqual(Array(BLANK_FRAMES).fill('noface'));
+    for (const f of [4, 10, FACE_FRAMES - 1, FACE_FRAMES + BLANK_FRAMES, TOTAL - 5]) {
+      expect(['away', 'left', 'right']).toContain(classes[f]);
+      expect(Number(lines[f]!.split(', ')[2])).toBeGreaterThanOrEqual(0.33);
+    }
+
+    const raw = await readMachineCoding(join(out, 'baby.txt'));
+    const npz = await readMachineCoding(join(out, 'baby.npz'));
+    const ui = await readMachineCoding(join(out, 'baby', 'labels.txt'));
+    expect([...npz.labels]).toEqual([...raw.labels]);
+    expect([...ui.labels]).toEqual([...raw.labels]);
+    npz.confidences.forEach((c, f) => expect(Math.abs(c - raw.confidences[f]!)).toBeLessThanOrEqual(0.005));
+    expect(readFileSync(join(out, 'baby', 'labels.txt'), 'utf8')).toMatch(/^0, none, -1\.0\n/);
+    expect(readdirSync(join(out, 'baby', 'decorated_frames'))).toHaveLength(TOTAL);
+    expect(readdirSync(join(out, 'baby', 'decorated_frames'))[0]).toBe('frame_00000.jpg');
+    const decorated = await probeVideo(movie);
+    expect(decorated).toMatchObject({ width: 320, height: 240 });
+    expect(decorated.packetTimesMs).toHaveLength(TOTAL);
+
+    // A human coding equal to the machine's answers: gazecoder eval reads every format back and agrees fully.
+    const human = join(tmp.path, 'human');
+    mkdirSync(human);
+    writeFileSync(join(human, 'baby.txt'), lookitText(Array.from(raw.labels, (l) => (l >= 0 ? l : -3)), [TOTAL]));
+    for (const [name, file] of [['raw', 'baby.txt'], ['npz', 'baby.npz'], ['ui', 'baby']] as const) {
+      const machine = join(tmp.path, `machine-${name}`);
+      mkdirSync(machine);
+      const source = join(out, file);
+      if (name === 'ui') {
+        mkdirSync(join(machine, 'baby'));
+        writeFileSync(join(machine, 'baby', 'labels.txt'), readFileSync(join(source, 'labels.txt')));
+      } else writeFileSync(join(machine, file), readFileSync(source));
+      const json = join(tmp.path, `eval-${name}.json`);
+      const evaluated = gazecoder('eval', '--human1', human, '--machine', machine, '--json', json);
+      expect(evaluated.stderr).toBe('');
+      expect(evaluated.code).toBe(0);
+      const result = JSON.parse(readFileSync(json, 'utf8')) as { summary: { humanMachine: { percentAgreement: { mean: number } } } };
+      expect(result.summary.humanMachine.percentAgreement.mean).toBe(1);
+    }
+
+    // An existing output is refused, naming it, unless --overwrite.
+    const again = gazecoder('annotate', video, '--model', checkpoint, '--arch', 'regnet_y_400mf', '--output-dir', out, '--device', 'cpu');
+    expect(again.code).toBe(1);
+    expect(again.stdout).toContain(`${join(out, 'baby.txt')} already exists; pass --overwrite to replace it`);
+    const overwritten = gazecoder('annotate', video, '--model', checkpoint, '--arch', 'regnet_y_400mf', '--output-dir', out, '--device', 'cpu', '--overwrite');
+    expect(overwritten.code).toBe(0);
+    expect(readFileSync(join(out, 'baby.txt'), 'utf8')).toBe(`${lines.join('\n')}\n`);
+  });
+
+  it('encodes each frame once and gives the labels (and confidences within 1e-5) of every window recomputed by the plain forward pass', async () => {
+    const options = { source: video, model: checkpoint, arch: 'regnet_y_400mf', outputDir: join(tmp.path, 'reuse'), device: 'cpu', batchSize: 7 };
+    const shared = await annotateVideos({ ...options, outputDir: join(tmp.path, 'shared') });
+    const recomputed = await annotateVideos({ ...options, outputDir: join(tmp.path, 'recomputed'), encodeOnce: false });
+    const a = shared.annotated[0]!.annotation;
+    const b = recomputed.annotated[0]!.annotation;
+    expect(a.frames).toBe(TOTAL);
+    expect([...a.answers]).toEqual([...b.answers]);
+    expect([...a.answers].filter((l) => l >= 0).length).toBeGreaterThan(20);
+    expect(new Set([...a.answers].filter((l) => l >= 0)).size).toBeGreaterThan(1);
+    a.confidences.forEach((c, f) => expect(Math.abs(c - b.confidences[f]!)).toBeLessThanOrEqual(1e-5));
+
+    // --mirror-annotation swaps left and right; --on-off names on/off only.
+    const plain = rawOutputText(a, { mirror: false, onOff: false }).split('\n');
+    const mirrored = rawOutputText(a, { mirror: true, onOff: false }).split('\n');
+    plain.forEach((line, f) => expect(mirrored[f]).toBe(line.replace(/left|right/, (m) => (m === 'left' ? 'right' : 'left'))));
+    const onOff = rawOutputText(a, { mirror: false, onOff: true }).trim().split('\n');
+    onOff.forEach((line, f) => expect(line.split(', ')[1]).toBe(plain[f]!.split(', ')[1] === 'away' ? 'off' : 'on'));
+  });
+
+  it('reports a missing or corrupt video with its reason, annotates the rest of the folder, and exits 1', () => {
+    const folder = join(tmp.path, 'batch');
+    mkdirSync(folder);
+    writeFileSync(join(folder, 'broken.mp4'), Buffer.from('this is not a video'));
+    writeFileSync(join(folder, 'good.mp4'), readFileSync(video));
+    const out = join(tmp.path, 'batch-out');
+    const run = gazecoder('annotate', folder, '--model', checkpoint, '--arch', 'regnet_y_400mf', '--output-dir', out, '--device', 'cpu', '--output-format', 'compressed');
+    expect(run.code).toBe(1);
+    expect(run.stdout).toMatch(new RegExp(`FAILED ${join(folder, 'broken.mp4')}: ${join(folder, 'broken.mp4')}: ffprobe cannot read it`));
+    expect(existsSync(join(out, 'good.npz'))).toBe(true);
+    expect(existsSync(join(out, 'broken.npz'))).toBe(false);
+    expect(readdirSync(out)).toEqual(['good.npz']); // no temp file left behind
+
+    const missing = gazecoder('annotate', join(tmp.path, 'nope.mp4'), '--model', checkpoint, '--output-dir', out);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toContain(`${join(tmp.path, 'nope.mp4')}: no such video or folder`);
+  });
+});
