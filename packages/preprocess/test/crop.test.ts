@@ -7,7 +7,7 @@ import { boxFeatures } from '../src/faces/box-features';
 import { cropFace } from '../src/faces/crop';
 import { faceSelector } from '../src/faces/face-selection';
 import { resizeLikePil } from '../src/faces/pil-resize';
-import { rng } from './helpers/synthetic-face';
+import { rng } from '../../synth/src';
 import { python, tempDir } from './helpers/media';
 
 describe("PIL's bilinear resize", () => {

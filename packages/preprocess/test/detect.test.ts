@@ -9,7 +9,7 @@ import { NO_ADJUSTMENT, type FaceBox } from '../src/detect/face-box';
 import { detectFaces, type FrameFaces } from '../src';
 import { opencv } from '../src/opencv';
 import { tempDir, testMedia } from './helpers/media';
-import { drawFace, identity, rng, type Gaze } from './helpers/synthetic-face';
+import { drawFace, identity, rng, type Gaze } from '../../synth/src';
 
 async function all(path: string, options = {}): Promise<FrameFaces[]> {
   const frames: FrameFaces[] = [];

@@ -6,8 +6,8 @@ import { join } from 'node:path';
 import { decodeFrames } from '../src/video/frames';
 import { probeVideo } from '../src/video/probe';
 import { testMedia, tempDir } from './helpers/media';
-import { drawFace, identity, rng } from './helpers/synthetic-face';
-import { writeVideo } from './helpers/video';
+import { drawFace, identity, rng } from '../../synth/src';
+import { writeVideo } from '../../synth/src';
 
 let dir: { path: string; cleanup: () => void };
 beforeAll(() => (dir = tempDir('video')));

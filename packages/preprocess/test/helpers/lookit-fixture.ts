@@ -4,10 +4,9 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 import { frameLabels, parseLookitCoding } from '../../src';
-import { drawFace, identity, rng, type Gaze } from './synthetic-face';
-import { writeVideo } from './video';
+import { codingName, codingText, drawFace, identity, rng, videoName, writeVideo, type Gaze } from '../../../synth/src';
 
-export const CODING_HEADER = 'Offset: 0, Movie: MoviePathHere, DataFile: (null)\nTracks: left, right, away, end, outofframe\nTime,Duration,TrackName,comment\n\n';
+export { codingName, codingText, videoName };
 
 export interface FixtureVideo {
   /** the UUID-like video ID */
@@ -27,13 +26,6 @@ export interface FixtureVideo {
 
 export const FPS = 30;
 
-/** File names following Lookit's pattern, so that iCatcher+'s rule yields `id`. */
-export const videoName = (id: string): string => `videoStream_study1_x-${id}_1234.mp4`;
-export const codingName = (id: string): string => `coding_c_x-${id}_final.txt`;
-
-export function codingText(rows: readonly string[]): string {
-  return `${CODING_HEADER}${rows.map((r) => `${r},(null)`).join('\n')}\n`;
-}
 
 /** Writes the raw dataset under `root`. */
 export function buildLookitFixture(root: string, videos: readonly FixtureVideo[]): void {
