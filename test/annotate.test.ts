@@ -7,8 +7,7 @@ import { join } from 'node:path';
 import { annotateVideos, rawOutputText, type AnnotatedVideo } from '@gazecoder/annotate';
 import { readMachineCoding, probeVideo } from '@gazecoder/preprocess';
 
-import { drawFace, identity, rng, type Gaze } from '../packages/preprocess/test/helpers/synthetic-face';
-import { writeVideo } from '../packages/preprocess/test/helpers/video';
+import { drawFace, identity, rng, writeVideo, type Gaze } from '@gazecoder/synth';
 import { lookitText } from './helpers/coding-files';
 import { gazecoder, tempDir } from './helpers/run';
 
@@ -20,15 +19,21 @@ const BLANK_FRAMES = 5;
 const TOTAL = 2 * FACE_FRAMES + BLANK_FRAMES;
 const video = join(tmp.path, 'videos', 'baby.mp4');
 const randomModel = join(tmp.path, 'random.pth');
-// The random model with a sharper head (fc3 weights × ~30): its answers vary from frame to frame.
+// The saved model's keys with seeded weights (SHARPEN below).
 const checkpoint = join(tmp.path, 'model.pth');
 
 beforeAll(() => {
   mkdirSync(join(tmp.path, 'videos'));
   const random = rng(11);
-  const who = identity(random);
+  // Three people in turn, 7 frames each: different enough for a random model to answer differently.
+  const people = [identity(random), identity(random), identity(random)];
+  const who = people[0]!;
   const gazes: Gaze[] = ['left', 'right', 'away'];
-  const faces = (n: number, offset: number) => Array.from({ length: n }, (_, i) => drawFace(who, gazes[Math.floor((i + offset) / 7) % 3] as Gaze, 320, 240, random).frame);
+  const faces = (n: number, offset: number) =>
+    Array.from({ length: n }, (_, i) => {
+      const segment = Math.floor((i + offset) / 7) % 3;
+      return drawFace(people[segment]!, gazes[segment] as Gaze, 320, 240, random).frame;
+    });
   // A stretch without a face: the background alone.
   const blank = Array.from({ length: BLANK_FRAMES }, () => drawFace(who, 'left', 320, 240, random).frame.setTo(who.background));
   writeVideo(video, [...faces(FACE_FRAMES, 0), ...blank, ...faces(FACE_FRAMES, 3)]);
@@ -39,10 +44,20 @@ beforeAll(() => {
   expect(sharpen.stderr).toBe('');
 });
 
+// Seeded weights (the saved model's own initialisation is not): every conv and linear weight drawn
+// He-normal, Linear biases zero, and the last layer scaled and biased so that on this video the
+// answers are unsaturated and both left and right (a random model otherwise answers one class).
 const SHARPEN = `
-import sys, torch
+import sys, math, torch
 state = torch.load(sys.argv[1])
-state['predictor.fc3.weight'] = torch.randn(state['predictor.fc3.weight'].shape, generator=torch.Generator().manual_seed(0)) * 3
+g = torch.Generator().manual_seed(0)
+for key, t in state.items():
+    if key.endswith('weight') and t.dim() >= 2:
+        state[key] = torch.randn(t.shape, generator=g) * math.sqrt(2 / t[0].numel())
+    elif key.endswith('bias') and ('fc' in key.split('.')[-2]):
+        state[key] = torch.zeros_like(t)
+state['predictor.fc3.weight'] *= 0.05
+state['predictor.fc3.bias'][1] = -0.45
 torch.save(state, sys.argv[2])
 `;
 

@@ -2,7 +2,7 @@
 // of a folder of videos, as iCatcher+'s inference CLI does, and writes its output formats. One
 // failing video is reported with its reason and the others go on.
 import { mkdir, rename, rm } from 'node:fs/promises';
-import { dirname, join, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 
 import {
   createDetector,
@@ -101,7 +101,7 @@ function checkOptions(options: AnnotateOptions, formats: readonly OutputFormat[]
 }
 
 /** Runs one video and writes its outputs; every file appears whole or not at all. */
-async function annotateOne(video: string, runnerFor: () => WindowRunner, shape: WindowShape, reader: Omit<FrameReaderOptions, 'keepFrames'>, settings: Settings, progress: ProgressReporter): Promise<AnnotatedVideo> {
+async function annotateOne(video: string, runnerFor: () => WindowRunner, shape: WindowShape, reader: Omit<FrameReaderOptions, 'keepFrames'>, settings: Settings, onProgress: (frames: number, expected: number) => void): Promise<AnnotatedVideo> {
   const paths = settings.formats.map((f) => outputPath(settings.outputDir, video, f));
   const videoOut = settings.outputVideo(video);
   refuseExisting(videoOut ? [...paths, videoOut] : paths, settings.overwrite);
@@ -125,7 +125,7 @@ async function annotateOne(video: string, runnerFor: () => WindowRunner, shape: 
       videoSink = new VideoSink(videoTemp, probe.variableFrameRate ? probe.averageFps : probe.fps, probe.width, probe.height, settings.labels.mirror);
       sinks.push(videoSink);
     }
-    const annotation = await annotateVideo(video, { ...reader, keepFrames: sinks.length > 0 }, runnerFor(), shape, sinks, (frames) => progress.videoProgress(video, frames, expected));
+    const annotation = await annotateVideo(video, { ...reader, keepFrames: sinks.length > 0 }, runnerFor(), shape, sinks, (frames) => onProgress(frames, expected));
     videoSink?.close();
     await mkdir(settings.outputDir, { recursive: true });
     const outputs: string[] = [];
@@ -189,15 +189,17 @@ export async function annotateVideos(options: AnnotateOptions): Promise<Annotate
     const summary: AnnotateSummary = { arch, device: model.device, annotated: [], failed: [] };
     progress.begin(videos.length, 0);
     for (const video of videos) {
-      progress.videoStarted(video);
+      // Progress names a video by its file name; the summary keeps the path.
+      const id = basename(video);
+      progress.videoStarted(id);
       try {
-        const done = await annotateOne(video, runnerFor, shape, reader, settings, progress);
+        const done = await annotateOne(video, runnerFor, shape, reader, settings, (frames, expected) => progress.videoProgress(id, frames, expected));
         summary.annotated.push(done);
-        progress.videoDone(video, done.frames, done.faces);
+        progress.videoDone(id, done.frames, done.faces);
       } catch (error) {
         const message = (error as Error).message ?? String(error);
         summary.failed.push({ video, error: message });
-        progress.videoFailed(video, message);
+        progress.videoFailed(id, message);
       }
     }
     progress.end();
