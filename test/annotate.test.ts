@@ -171,5 +171,11 @@ describe('gazecoder annotate', () => {
     const missing = gazecoder('annotate', join(tmp.path, 'nope.mp4'), '--model', checkpoint, '--output-dir', out);
     expect(missing.code).toBe(1);
     expect(missing.stderr).toContain(`${join(tmp.path, 'nope.mp4')}: no such video or folder`);
+    const noModel = gazecoder('annotate', video, '--model', join(tmp.path, 'nope.pth'), '--output-dir', out);
+    expect(noModel.code).toBe(1);
+    expect(noModel.stderr).toContain(`${join(tmp.path, 'nope.pth')}: no such checkpoint (--model)`);
+    const wrongArch = gazecoder('annotate', video, '--model', checkpoint, '--arch', 'resnet18', '--output-dir', out);
+    expect(wrongArch.code).toBe(1);
+    expect(wrongArch.stderr).toContain(`${checkpoint}: cannot load it as a resnet18 GazeCodingModel`);
   });
 });

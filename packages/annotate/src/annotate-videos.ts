@@ -1,6 +1,7 @@
 // `gazecoder annotate` as a function: a GazeCodingModel checkpoint codes every frame of one video or
 // of a folder of videos, as iCatcher+'s inference CLI does, and writes its output formats. One
 // failing video is reported with its reason and the others go on.
+import { existsSync } from 'node:fs';
 import { mkdir, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 
@@ -162,6 +163,7 @@ export async function annotateVideos(options: AnnotateOptions): Promise<Annotate
   const formats = options.outputFormats ?? ['raw_output'];
   checkOptions(options, formats);
   const { videos, folder } = listVideos(options.source);
+  if (!existsSync(options.model)) throw new Error(`${options.model}: no such checkpoint (--model)`);
   const { arch, shape, normalization } = modelSettings(options);
   const batchSize = options.batchSize ?? 32;
   const outputDir = resolve(options.outputDir ?? '.');
@@ -180,7 +182,10 @@ export async function annotateVideos(options: AnnotateOptions): Promise<Annotate
     try {
       await model.loadWeights(options.model);
     } catch (error) {
-      throw new Error(`${options.model}: cannot load it as a ${arch} GazeCodingModel (${(error as Error).message.split('\n').slice(0, 4).join('; ')}); give --arch if it is another architecture`);
+      // The loader lists every bad key; the first few say enough.
+      const lines = (error as Error).message.split('\n');
+      const head = lines.slice(0, 4).join('\n  ') + (lines.length > 4 ? `\n  … and ${lines.length - 4} more` : '');
+      throw new Error(`${options.model}: cannot load it as a ${arch} GazeCodingModel:\n  ${head}\n(is it a ${arch} gaze model? --arch names another architecture)`);
     }
     const detector = createDetector(detectorSpec(options.detector));
     const reader = { detector, selection: options.faceSelection ?? ('score' as const), normalizer: new Normalizer(normalization), chunkSize: batchSize };
