@@ -7,6 +7,8 @@ under OUT_DIR/training/ by make_core_fixtures.py:
 * optimizers.pth: parameters and gradients of a few steps and the parameters torch.optim.Adam
   (single-tensor and foreach) and torch.optim.SGD produce from them.
 * plateau.pth: validation losses and the learning rates ReduceLROnPlateau(mode='min', patience=3) sets.
+* tiny_backbone.pth: a torchvision RegNet (1000 classes) built from the tests' tiny regnet: spec, as
+  ImageNet weights would come.
 * dataset/: a small synthetic packed dataset (synthetic_dataset.py), and windows.pth: the windows
   iCatcher+'s rule accepts in it (an independent transcription of reproduce/data.py).
 """
@@ -17,6 +19,7 @@ import torch
 import torchvision.transforms as T
 import torchvision.transforms.functional as F
 
+import reference_models
 import synthetic_dataset
 
 MEAN, STD = (0.485, 0.456, 0.406), (0.229, 0.224, 0.225)
@@ -145,6 +148,14 @@ def windows(out: pathlib.Path, dataset: pathlib.Path) -> None:
     torch.save(result, out / "windows.pth")
 
 
+TINY_ARCH = "regnet:depth=3,w0=16,wa=8,wm=2,group=8,se=0.25"  # as native/core/tests/training_*_test.cpp
+
+
+def tiny_backbone(out: pathlib.Path) -> None:
+    torch.manual_seed(4)
+    torch.save(reference_models.custom_regnet_from_spec(TINY_ARCH, 1000).state_dict(), out / "tiny_backbone.pth")
+
+
 def make(out_dir) -> None:
     out = pathlib.Path(out_dir) / "training"
     out.mkdir(parents=True, exist_ok=True)
@@ -155,6 +166,7 @@ def make(out_dir) -> None:
     optimizers(out)
     plateau(out)
     windows(out, dataset)
+    tiny_backbone(out)
 
 
 if __name__ == "__main__":

@@ -203,6 +203,36 @@ TEST_F(Trainer, AStopBeforeTheFirstStepStillLeavesAResumableCheckpoint) {
   EXPECT_EQ(loadTrainingState(dir_ / "stopped/last.pth").progress.batch, 0);
 }
 
+// The weights a run starts from: last.pth of a run stopped before its first step.
+StateDict startingWeights(const TrainRequest& request) {
+  const TrainedRun run = train(request, [](const TrainEvent& e) { return std::holds_alternative<StartEvent>(e); });
+  EXPECT_EQ(run.done.steps, 0);
+  return loadTrainingState(request.outDir + "/last.pth").model;
+}
+
+TEST_F(Trainer, StartsFromImageNetWeightsOrAWholeCheckpoint) {
+  const std::string backbone = (trainingFixtures() / "tiny_backbone.pth").string();
+  auto pretrained = tinyRequest(dir_ / "pretrained");
+  pretrained.pretrained = backbone;
+  const StateDict fromImageNet = startingWeights(pretrained);
+  const StateDict file = loadStateDictFile(backbone);
+  for (const char* key : {"stem.0.weight", "trunk_output.block2.block2-1.f.se.fc1.bias", "trunk_output.block1.block1-0.f.b.1.running_var"}) {
+    EXPECT_TRUE(torch::equal(fromImageNet[std::string("encoder_img.") + key], file[key])) << key;
+  }
+  EXPECT_EQ(fromImageNet["encoder_img.fc.weight"].size(0), 256);  // the 1000-class head is replaced
+
+  auto init = tinyRequest(dir_ / "init");
+  init.init = dir_ / "pretrained/last.pth";  // a whole GazeCodingModel (the "model" entry of a training state)
+  expectSameModel(startingWeights(init), fromImageNet);
+
+  auto wrongWay = tinyRequest(dir_ / "wrong");
+  wrongWay.pretrained = dir_ / "pretrained/last.pth";
+  EXPECT_NE(errorOf([&] { train(wrongWay); }).find("holds a whole GazeCodingModel; start from it with --init"), std::string::npos);
+  wrongWay.pretrained.reset();
+  wrongWay.init = backbone;
+  EXPECT_NE(errorOf([&] { train(wrongWay); }).find("holds a bare torchvision backbone; load it with --pretrained"), std::string::npos);
+}
+
 TEST_F(Trainer, RunFoldersAreNeverOverwrittenAndResumeNeedsOne) {
   auto request = tinyRequest(dir_ / "guarded");
   request.epochs = 1;
