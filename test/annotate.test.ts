@@ -4,7 +4,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 
-import { annotateVideos, rawOutputText, type AnnotatedVideo } from '@gazecoder/annotate';
+import { annotateVideos, formatFixed2, rawOutputText, type AnnotatedVideo } from '@gazecoder/annotate';
 import { readMachineCoding, probeVideo } from '@gazecoder/preprocess';
 
 import { drawFace, identity, rng, writeVideo, type Gaze } from '@gazecoder/synth';
@@ -97,6 +97,13 @@ describe('gazecoder annotate', () => {
     const npz = await readMachineCoding(join(out, 'baby.npz'));
     const ui = await readMachineCoding(join(out, 'baby', 'labels.txt'));
     expect([...npz.labels]).toEqual([...raw.labels]);
+    // NumPy reads the .npz as iCatcher+ wrote it: int64 class ids and float64 confidences.
+    const numpy = spawnSync('/usr/bin/python3', ['-c', "import sys, json, numpy as np; d = np.load(sys.argv[1]); print(json.dumps([str(d['arr_0'].dtype), str(d['arr_1'].dtype), d['arr_0'].tolist(), d['arr_1'].tolist()]))", join(out, 'baby.npz')], { encoding: 'utf8' });
+    expect(numpy.stderr).toBe('');
+    const [idType, confidenceType, ids, confidences] = JSON.parse(numpy.stdout) as [string, string, number[], number[]];
+    expect([idType, confidenceType]).toEqual(['int64', 'float64']);
+    expect(ids.slice(4, -4)).toEqual([...raw.labels].slice(4, -4));
+    confidences.slice(4, -4).forEach((c, i) => expect(formatFixed2(c)).toBe(lines[i + 4]!.split(', ')[2]));
     expect([...ui.labels]).toEqual([...raw.labels]);
     npz.confidences.forEach((c, f) => expect(Math.abs(c - raw.confidences[f]!)).toBeLessThanOrEqual(0.005));
     expect(readFileSync(join(out, 'baby', 'labels.txt'), 'utf8')).toMatch(/^0, none, -1\.0\n/);
