@@ -2,12 +2,14 @@ import { Command } from 'commander';
 
 import { registerAnnotateCommand } from './commands/annotate';
 import { registerTestCommand } from './commands/checkpoint-test';
+import { registerDemoCommand } from './commands/demo';
 import { registerEvalCommand } from './commands/eval';
 import { registerFacesCommand } from './commands/faces';
 import { registerInfoCommand } from './commands/info';
 import { registerModelCommand } from './commands/model';
 import { registerPreprocessCommand } from './commands/preprocess';
 import { registerReportCommand } from './commands/report';
+import { registerSynthCommand } from './commands/synth';
 import { registerTrainCommand } from './commands/train';
 import { positiveInteger } from './flags';
 
@@ -31,5 +33,7 @@ export function buildProgram(): Command {
   registerTestCommand(program);
   registerReportCommand(program);
   registerAnnotateCommand(program);
+  registerSynthCommand(program);
+  registerDemoCommand(program);
   return program;
 }

@@ -65,30 +65,34 @@ export function identity(random: () => number, skinTone?: number): Identity {
 export interface GazePose {
   /** pupil offset from the eye centre, in units of 0.6 eye half-widths (−: camera's left) */
   pupil: number;
+  /** pupil offset downwards, in eye half-heights */
+  pupilDown: number;
   /** head turn: features shifted sideways by yaw × face width (−: camera's left) */
   yaw: number;
 }
 
 /**
  * The pose of `gaze` for `who`. Left/right: pupils well off-centre and a slight head turn the same
- * way; away: a large head turn with the pupils following it. `jitter` varies the pupils a little.
+ * way; away: a large head turn (at least 0.2, so it never looks like a sideways glance) with the
+ * pupils following it and dropping a little. `jitter` varies the pupils.
  */
 export function gazePose(who: Identity, gaze: Gaze, jitter = 0): GazePose {
   switch (gaze) {
     case 'left':
-      return { pupil: -0.6 + jitter, yaw: -0.07 };
+      return { pupil: -0.6 + jitter, pupilDown: 0, yaw: -0.06 };
     case 'right':
-      return { pupil: 0.6 + jitter, yaw: 0.07 };
+      return { pupil: 0.6 + jitter, pupilDown: 0, yaw: 0.06 };
     case 'away':
-      return { pupil: 0.5 * Math.sign(who.yaw) + jitter, yaw: who.yaw };
+      return { pupil: 0.5 * Math.sign(who.yaw) + jitter, pupilDown: 0.45, yaw: Math.sign(who.yaw) * Math.max(Math.abs(who.yaw), 0.2) };
     case 'centre':
-      return { pupil: jitter, yaw: 0 };
+      return { pupil: jitter, pupilDown: 0, yaw: 0 };
   }
 }
 
 /** Linear interpolation between two poses (t = 0: a, 1: b). */
 export function blendPose(a: GazePose, b: GazePose, t: number): GazePose {
-  return { pupil: a.pupil + (b.pupil - a.pupil) * t, yaw: a.yaw + (b.yaw - a.yaw) * t };
+  const mix = (x: number, y: number): number => x + (y - x) * t;
+  return { pupil: mix(a.pupil, b.pupil), pupilDown: mix(a.pupilDown, b.pupilDown), yaw: mix(a.yaw, b.yaw) };
 }
 
 /** Where a face sits in the frame, in pixels. */
@@ -146,11 +150,12 @@ export function drawFaceOn(canvas: Mat, who: Identity, pose: GazePose, at: Place
     const ex = cx + dx + side * half;
     canvas.drawEllipse(p(ex, eyeY), s(eyeW, eyeH), 0, 0, 360, new cv.Vec3(250, 250, 250), -1, cv.LINE_AA);
     const px = ex + pose.pupil * 0.6 * eyeW;
-    canvas.drawCircle(p(px, eyeY), Math.max(2, Math.round(eyeH * 0.9)), new cv.Vec3(60, 80, 40), -1, cv.LINE_AA);
-    canvas.drawCircle(p(px, eyeY), Math.max(1, Math.round(eyeH * 0.45)), new cv.Vec3(10, 10, 10), -1, cv.LINE_AA);
+    const py = eyeY + pose.pupilDown * eyeH;
+    canvas.drawCircle(p(px, py), Math.max(2, Math.round(eyeH * 0.9)), new cv.Vec3(60, 80, 40), -1, cv.LINE_AA);
+    canvas.drawCircle(p(px, py), Math.max(1, Math.round(eyeH * 0.45)), new cv.Vec3(10, 10, 10), -1, cv.LINE_AA);
     // eyebrow
     canvas.drawEllipse(p(ex, eyeY - 2.3 * eyeH), s(eyeW, eyeH * 0.6), 0, 200, 340, who.hair, Math.max(2, Math.round(0.025 * h)), cv.LINE_AA);
-    eyes.push({ x: ex, y: eyeY, halfWidth: eyeW, halfHeight: eyeH, pupilX: px, pupilY: eyeY });
+    eyes.push({ x: ex, y: eyeY, halfWidth: eyeW, halfHeight: eyeH, pupilX: px, pupilY: py });
   }
   // nose and mouth
   canvas.drawEllipse(p(cx + dx, cy + h * 0.08), s(w * 0.06, h * 0.06), 0, 0, 180, new cv.Vec3(90, 110, 160), 2, cv.LINE_AA);

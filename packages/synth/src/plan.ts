@@ -59,17 +59,17 @@ export interface PlanOptions {
 }
 
 /**
- * Children and their splits: most children have one video, every fourth video is a second session of
- * the previous child. Children (not videos) are split, as in iCatcher+: about 20 % test, 15 %
+ * Children and their splits: most children have one video, every fifth video is a second session of
+ * the previous child. Children (not videos) are split, as in iCatcher+: about 20 % test, 10 %
  * validation, at least one child each.
  */
 function children(videos: number, random: () => number): { childOf: number[]; which: WhichDataset[] } {
   const childOf: number[] = [];
-  for (let v = 0, c = -1; v < videos; v += 1) childOf.push(v % 4 === 3 ? c : (c += 1));
+  for (let v = 0, c = -1; v < videos; v += 1) childOf.push(v % 5 === 4 ? c : (c += 1));
   const count = (childOf.at(-1) ?? 0) + 1;
   const order = shuffled(random, Array.from({ length: count }, (_, i) => i));
   const tests = Math.max(1, Math.round(0.2 * count));
-  const vals = Math.max(1, Math.round(0.15 * count));
+  const vals = Math.max(1, Math.round(0.1 * count));
   const which: WhichDataset[] = new Array<WhichDataset>(count).fill('1_train');
   order.forEach((child, rank) => (which[child] = rank < tests ? '2_test' : rank < tests + vals ? '1_validate' : '1_train'));
   return { childOf, which };

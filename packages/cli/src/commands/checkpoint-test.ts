@@ -2,10 +2,11 @@ import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 
 import { Option, type Command } from 'commander';
-import { classificationMetrics, GAZE_CLASS_NAMES, type ClassificationMetrics } from '@gazecoder/evaluate';
+import { GAZE_CLASS_NAMES, type ClassificationMetrics } from '@gazecoder/evaluate';
 import { readTrainingHistory, writeJsonFile, writeReport, METRICS_FILE, type ReportData } from '@gazecoder/report';
-import { Model, runModelSettings, type DatasetSplit, type WindowPredictions } from '@gazecoder/torch';
+import type { DatasetSplit } from '@gazecoder/torch';
 
+import { scoreCheckpoint } from '../evaluation/score-checkpoint';
 import { positiveInteger } from '../flags';
 
 interface TestFlags {
@@ -18,30 +19,8 @@ interface TestFlags {
   report?: string;
 }
 
-/** Window accuracy per video, for spotting the videos a model gets wrong. */
-function perVideo(p: WindowPredictions): Array<{ id: string; windows: number; accuracy: number }> {
-  return p.videos.map((id, v) => {
-    let windows = 0;
-    let correct = 0;
-    p.video.forEach((w, i) => {
-      if (w !== v) return;
-      windows += 1;
-      if (p.label[i] === p.predicted[i]) correct += 1;
-    });
-    return { id, windows, accuracy: windows === 0 ? NaN : correct / windows };
-  });
-}
-
-/** The loader's message (one line per bad key) cut to its head, with what to check. */
-function weightsError(checkpoint: string, arch: string, message: string, archGiven: boolean): string {
-  const lines = message.split('\n');
-  const head = lines.slice(0, 6).join('\n');
-  const more = lines.length > 6 ? `\n… and ${lines.length - 6} more` : '';
-  const hint = archGiven ? `is ${checkpoint} a ${arch} gaze model?` : `no config.json beside ${checkpoint} names its architecture; give --arch`;
-  return `${message.includes(checkpoint) ? '' : `${checkpoint}: `}${head}${more}\n(${hint})`;
-}
-
-function metricsText(m: ClassificationMetrics): string {
+/** The metrics as `gazecoder test` prints them. */
+export function metricsText(m: ClassificationMetrics): string {
   const rows = m.perClass.map((c, i) => `  ${(GAZE_CLASS_NAMES[i] ?? String(i)).padEnd(6)} precision ${c.precision.toFixed(3)}  recall ${c.recall.toFixed(3)}  F1 ${c.f1.toFixed(3)}  windows ${c.support}`);
   const confusion = m.confusion.map((row, i) => `  ${(GAZE_CLASS_NAMES[i] ?? String(i)).padEnd(6)} ${row.map((n) => String(n).padStart(7)).join('')}`);
   return [
@@ -53,30 +32,9 @@ function metricsText(m: ClassificationMetrics): string {
 }
 
 async function runTest(checkpoint: string, dataset: string, flags: TestFlags): Promise<void> {
-  if (!existsSync(checkpoint)) throw new Error(`${checkpoint}: no such checkpoint`);
-  const run = runModelSettings(checkpoint);
-  const arch = flags.arch ?? run.arch ?? 'regnet_y_16gf';
-  await using model = await Model.create({ arch, kind: 'gaze', device: flags.device, ...(run.windowSize && run.stride ? { window: Math.floor((run.windowSize + 1) / run.stride) } : {}) });
-  try {
-    await model.loadWeights(checkpoint);
-  } catch (error) {
-    throw new Error(weightsError(checkpoint, arch, (error as Error).message, flags.arch !== undefined || run.arch !== undefined));
-  }
-  const predictions = await model.predictWindows({
-    dataset,
-    split: flags.split,
-    ...(run.windowSize ? { windowSize: run.windowSize } : {}),
-    ...(run.stride ? { stride: run.stride } : {}),
-    ...(run.mean ? { mean: run.mean } : {}),
-    ...(run.std ? { std: run.std } : {}),
-    ...(flags.batchSize ? { batchSize: flags.batchSize } : {}),
-    ...(flags.workers ? { workers: flags.workers } : {}),
-  });
-  if (predictions.label.length === 0) throw new Error(`${dataset}: the ${flags.split} split has no window (9 consecutive frames with a face and a coder-1 label)`);
-  const metrics = classificationMetrics(predictions.label, predictions.predicted);
-  const videos = perVideo(predictions);
+  const { arch, device, metrics, videos } = await scoreCheckpoint({ checkpoint, dataset, split: flags.split, arch: flags.arch, device: flags.device, batchSize: flags.batchSize, workers: flags.workers });
   if (flags.json) {
-    await writeJsonFile(flags.json, { checkpoint, dataset, split: flags.split, arch, device: model.device, metrics, videos });
+    await writeJsonFile(flags.json, { checkpoint, dataset, split: flags.split, arch, device, metrics, videos });
   }
   if (flags.report) {
     const data: ReportData = { title: 'gazecoder test', subtitle: `${checkpoint} on the ${flags.split} split of ${dataset}`, classification: { label: `${flags.split} split of ${dataset}, ${arch}`, metrics } };
