@@ -46,15 +46,17 @@ export function openVideoWriter(path: string, width: number, height: number, opt
     child.on('error', (error) => reject(new Error(`ffmpeg could not start (is it installed?): ${error.message}`)));
     child.on('close', (code) => (code === 0 ? resolve() : reject(new Error(`${path}: ffmpeg failed (exit ${code}): ${stderr.trim()}`))));
   });
-  // a write to a dead ffmpeg surfaces through `exited`, not as an unhandled stream error
+  // a write to a dead ffmpeg surfaces through `exited` (awaited by write and close), not as an
+  // unhandled stream error or rejection
   child.stdin.on('error', () => undefined);
+  exited.catch(() => undefined);
   return {
-    write: (frame) =>
-      new Promise<void>((resolve, reject) => {
-        if (frame.cols !== width || frame.rows !== height) return reject(new Error(`${path}: frame is ${frame.cols}×${frame.rows}, the video ${width}×${height}`));
-        if (child.stdin.write(frame.getData())) resolve();
-        else child.stdin.once('drain', resolve);
-      }),
+    write: async (frame) => {
+      if (frame.cols !== width || frame.rows !== height) throw new Error(`${path}: frame is ${frame.cols}×${frame.rows}, the video ${width}×${height}`);
+      if (child.stdin.write(frame.getData())) return;
+      // a full pipe: wait for ffmpeg to drain it, or for its exit (then with its error)
+      await Promise.race([new Promise<void>((resolve) => child.stdin.once('drain', resolve)), exited.then(() => Promise.reject(new Error(`${path}: ffmpeg exited before the last frame`)))]);
+    },
     close: async () => {
       child.stdin.end();
       await exited;
