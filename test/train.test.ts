@@ -223,8 +223,9 @@ describe('train()', () => {
     expect(run.status).toBe(0);
     const rss = JSON.parse(run.stdout) as number[];
     expect(rss).toHaveLength(12);
-    // After warm-up (allocator caches, first epochs), 9 more epochs add less than 30 MiB.
-    const warm = Math.min(...rss.slice(2, 4));
-    expect(Math.max(...rss.slice(3)) - warm).toBeLessThan(30);
+    // A leak grows with every epoch; allocator caches and fragmentation settle after warm-up. Compare
+    // the mean of epochs 4-6 with that of epochs 10-12 (a single noisy sample cannot decide it).
+    const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+    expect(mean(rss.slice(9)) - mean(rss.slice(3, 6))).toBeLessThan(24);
   });
 });
