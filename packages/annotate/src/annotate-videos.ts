@@ -5,12 +5,11 @@ import { existsSync } from 'node:fs';
 import { mkdir, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 
+import { tempSibling, writeFileAtomic } from '@gazecoder/files';
 import {
   createDetector,
   detectorSpec,
   probeVideo,
-  tempSibling,
-  writeFileAtomic,
   type DetectorSpec,
   type FaceSelection,
   type ProgressReporter,

@@ -3,7 +3,8 @@
 import { existsSync } from 'node:fs';
 import { basename, extname, join } from 'node:path';
 
-import { LABEL, writeFileAtomic, writeNpz } from '@gazecoder/preprocess';
+import { writeFileAtomic } from '@gazecoder/files';
+import { LABEL, writeNpz } from '@gazecoder/preprocess';
 
 import type { VideoAnnotation } from './annotate-video';
 import { className, mirrorId } from './labels';

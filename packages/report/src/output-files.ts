@@ -1,18 +1,15 @@
 // Result files are written atomically (a temporary sibling, then rename): a reader, or a crash, never
 // leaves a half-written report or JSON behind.
-import { randomBytes } from 'node:crypto';
-import { rename, rm, writeFile } from 'node:fs/promises';
+import { writeFileAtomic } from '@gazecoder/files';
 
 import { renderReport } from './render-report';
 import type { ReportData } from './report-data';
 
-async function writeFileAtomic(path: string, text: string): Promise<void> {
-  const temp = `${path}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
+/** The shared atomic write, its error naming the file (the CLI prints it as is). */
+async function writeResultFile(path: string, text: string): Promise<void> {
   try {
-    await writeFile(temp, text);
-    await rename(temp, path);
+    await writeFileAtomic(path, text);
   } catch (error) {
-    await rm(temp, { force: true });
     throw new Error(`cannot write ${path}: ${(error as Error).message}`);
   }
 }
@@ -24,10 +21,10 @@ export function toJson(value: unknown): string {
 
 /** Writes `value` as JSON (NaN → null), atomically. */
 export async function writeJsonFile(path: string, value: unknown): Promise<void> {
-  await writeFileAtomic(path, toJson(value));
+  await writeResultFile(path, toJson(value));
 }
 
 /** Renders and writes the HTML report, atomically. */
 export async function writeReport(path: string, data: ReportData): Promise<void> {
-  await writeFileAtomic(path, renderReport(data));
+  await writeResultFile(path, renderReport(data));
 }

@@ -1,7 +1,8 @@
 // NumPy .npy files (format 1.0-3.0) of little-endian float32, C order: how `gazecoder model` takes
 // inputs from and hands outputs to Python.
-import { randomBytes } from 'node:crypto';
-import { readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
+
+import { writeFileAtomic } from '@gazecoder/files';
 
 import { numel, type Tensor } from './tensor';
 
@@ -60,12 +61,5 @@ export async function writeNpy(path: string, tensor: Tensor): Promise<void> {
   prefix[7] = 0;
   prefix.writeUInt16LE(header.length, 8);
   const body = Buffer.from(tensor.data.buffer, tensor.data.byteOffset, tensor.data.byteLength);
-  const temp = `${path}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
-  try {
-    await writeFile(temp, Buffer.concat([prefix, Buffer.from(header, 'latin1'), body]));
-    await rename(temp, path);
-  } catch (error) {
-    await rm(temp, { force: true });
-    throw error;
-  }
+  await writeFileAtomic(path, [prefix, Buffer.from(header, 'latin1'), body]);
 }

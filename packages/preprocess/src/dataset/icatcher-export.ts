@@ -9,7 +9,7 @@ import type { Mat } from '@u4/opencv4nodejs';
 
 import type { FaceBox } from '../detect/face-box';
 import { boxFeatures } from '../faces/box-features';
-import { writeFileAtomic } from '../io/atomic-write';
+import { writeFileAtomic } from '@gazecoder/files';
 import { writeNpy } from '../io/npy';
 import { encodePickledDictNpy } from '../io/npy-pickled-dict';
 import { opencv } from '../opencv';

@@ -3,7 +3,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
-import { writeFileAtomic } from '../io/atomic-write';
+import { writeFileAtomic } from '@gazecoder/files';
 import type { VideoStats } from './video-stats';
 
 export const DATASET_FORMAT = 'gazecoder-dataset';

@@ -9,7 +9,7 @@ import { dirname, join } from 'node:path';
 
 import type { Mat, Net } from '@u4/opencv4nodejs';
 
-import { writeFileAtomicSync } from '../io/atomic-write';
+import { writeFileAtomicSync } from '@gazecoder/files';
 import { opencv } from '../opencv';
 import type { DetectorSpec, FaceDetector } from './detector';
 import { adjustCorners, clampBox, type FaceBox } from './face-box';

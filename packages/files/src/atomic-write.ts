@@ -1,5 +1,6 @@
-// The one way this package writes a file: to a temporary name in the same folder, then rename, so
-// readers never see a half-written file, whatever happens to the process.
+// The one way gazecoder writes a file: to a temporary name in the same folder (so the rename stays on
+// one file system), then rename, so readers never see a half-written file, whatever happens to the
+// process; the temp is removed when anything fails.
 import { randomBytes } from 'node:crypto';
 import { rename, rm, writeFile } from 'node:fs/promises';
 import { renameSync, rmSync, writeFileSync } from 'node:fs';
