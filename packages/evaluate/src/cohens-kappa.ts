@@ -13,12 +13,21 @@ export function cohensKappa(a: ArrayLike<number>, b: ArrayLike<number>): number 
   if (a.length === 0) return NaN;
   const present = new Set<number>();
   for (let i = 0; i < a.length; i += 1) present.add(a[i] as number).add(b[i] as number);
-  const labels = [...present].sort((x, y) => x - y);
-  const confusion = confusionMatrix(a, b, labels);
-  const k = labels.length;
-  const colSums = labels.map((_, j) => confusion.reduce((s, row) => s + (row[j] as number), 0));
+  return kappaFromConfusion(confusionMatrix(a, b, [...present].sort((x, y) => x - y)));
+}
+
+/**
+ * Cohen's kappa of a square confusion matrix (rows: one coder, columns: the other), the computation
+ * behind {@link cohensKappa}, for callers that only keep pooled counts (preprocess's statistics).
+ * Labels that neither coder used are zero rows and columns and change nothing. NaN when undefined:
+ * no counts, or both coders on one and the same single label.
+ */
+export function kappaFromConfusion(confusion: readonly (readonly number[])[]): number {
+  const k = confusion.length;
+  const colSums = confusion.map((_, j) => confusion.reduce((s, row) => s + (row[j] as number), 0));
   const rowSums = confusion.map((row) => row.reduce((s, v) => s + v, 0));
   const total = colSums.reduce((s, v) => s + v, 0);
+  if (total === 0) return NaN;
   let observed = 0;
   let expected = 0;
   for (let i = 0; i < k; i += 1) {

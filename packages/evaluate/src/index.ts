@@ -2,7 +2,7 @@
 // and how well a classifier does on labelled windows. Pure TypeScript over per-frame label arrays.
 
 export { GAZE_CLASS_NAMES, INVALID_LABEL_NAMES, CLASS_COUNT, NO_LABEL, type FrameLabels, type Interval } from './labels';
-export { cohensKappa } from './cohens-kappa';
+export { cohensKappa, kappaFromConfusion } from './cohens-kappa';
 export { confusionMatrix, sumMatrices, type ConfusionMatrix } from './confusion-matrix';
 export { compareInterval, type IntervalComparison, type LabelCounts, type PerCoder } from './interval-comparison';
 export { icc31, ICC_MIN_TARGETS } from './icc';

@@ -7,6 +7,7 @@ import {
   compareCodings,
   compareInterval,
   icc31,
+  kappaFromConfusion,
   quantile,
   summarizeComparisons,
 } from '../src';
@@ -26,6 +27,20 @@ describe("Cohen's kappa", () => {
   it('is 0 when one coder uses a single class and the other two (no agreement beyond chance)', () => {
     // po = 1/2, pe = (1·1 + 1·0)/… : marginals a {1: 2}, b {1: 1, 2: 1} → pe = (2·1)/4 = 1/2 → κ = 0
     expect(cohensKappa([1, 1], [1, 2])).toBe(0);
+  });
+
+  it('from a confusion matrix is the same number, unused labels (zero rows and columns) changing nothing', () => {
+    // the 3/7 case above as counts: rows a = 0, 1, 2; columns b
+    const counts = [
+      [2, 1, 0],
+      [0, 2, 1],
+      [1, 0, 1],
+    ];
+    expect(kappaFromConfusion(counts)).toBe(cohensKappa([0, 0, 1, 1, 2, 2, 0, 1], [0, 1, 1, 1, 2, 0, 0, 2]));
+    const padded = [[0, 0, 0, 0], ...counts.map((row) => [0, ...row])];
+    expect(kappaFromConfusion(padded)).toBe(kappaFromConfusion(counts));
+    expect(kappaFromConfusion([[0, 0], [0, 0]])).toBeNaN();
+    expect(kappaFromConfusion([[0, 0], [0, 3]])).toBeNaN();
   });
 });
 

@@ -7,6 +7,7 @@ import { existsSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 import { preprocess, readManifest, readNpy, type DoneVideo, type FailedVideo, type PreprocessSummary, type ProgressReporter } from '../dist';
+import { agreement } from '../dist/dataset/video-stats';
 import { buildLookitFixture, codingName, codingText, FPS, videoName, type FixtureVideo } from './helpers/lookit-fixture';
 import { python, REPO_ROOT, tempDir } from './helpers/media';
 
@@ -155,6 +156,11 @@ describe('gazecoder preprocess on a Lookit layout', () => {
     expect(first.stats.splits.train.videos).toBe(2);
     expect(first.stats.total.videos).toBe(4);
     expect(first.stats.total.agreement.frames).toBe(36 + 27);
+    // κ as `gazecoder eval` computes it: po = 33/36, pe = (12·12 + 15·18 + 9·6) / 36² = 468/1296
+    const a = agreement(train.stats.confusion);
+    expect(a).toMatchObject({ frames: 36, percent: 33 / 36 });
+    expect(a.kappa).toBeCloseTo((33 / 36 - 468 / 1296) / (1 - 468 / 1296), 14);
+    expect(agreement([[0, 0, 0], [0, 5, 0], [0, 0, 0]]).kappa).toBeNull();
   });
 
   it("also writes iCatcher+'s layout: face PNGs, box dicts, label arrays, coding lists", () => {

@@ -1,6 +1,8 @@
 // Frame statistics like iCatcher+'s preprocessing log and training_data_info: how many frames are
 // annotated, lack a face, are used, per class, how many training windows they give, and how well
 // the two coders agree.
+import { kappaFromConfusion } from '@gazecoder/evaluate';
+
 import { GAZE_CLASSES, type GazeClass } from '../labels';
 
 /** Frames of a training window (iCatcher+ §7: 9 frames, all with a face and a coder-1 label). */
@@ -103,12 +105,7 @@ export function agreement(confusion: readonly (readonly number[])[]): Agreement 
   const n = confusion.reduce((s, row) => s + row.reduce((a, b) => a + b, 0), 0);
   if (n === 0) return { frames: 0, percent: null, kappa: null };
   const agreed = confusion.reduce((s, row, i) => s + (row[i] ?? 0), 0);
-  const po = agreed / n;
-  let pe = 0;
-  confusion.forEach((row, i) => {
-    const rowSum = row.reduce((a, b) => a + b, 0);
-    const colSum = confusion.reduce((s, r) => s + (r[i] ?? 0), 0);
-    pe += (rowSum / n) * (colSum / n);
-  });
-  return { frames: n, percent: po, kappa: pe === 1 ? null : (po - pe) / (1 - pe) };
+  // κ as `gazecoder eval` computes it (sklearn's), from the pooled counts; NaN (undefined) → null.
+  const kappa = kappaFromConfusion(confusion);
+  return { frames: n, percent: agreed / n, kappa: Number.isNaN(kappa) ? null : kappa };
 }
