@@ -1,7 +1,7 @@
 // gazecoder annotate end to end: a real ffmpeg video of drawn faces (with a stretch without a face),
 // a checkpoint saved by `gazecoder model`, the real addon, OpenCV and BlazeFace.
 import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
+import { copyFileSync, existsSync, readdirSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 
 import { annotateVideos, formatFixed2, rawOutputText, type AnnotatedVideo } from '@gazecoder/annotate';
@@ -160,6 +160,34 @@ describe('gazecoder annotate', () => {
     plain.forEach((line, f) => expect(mirrored[f]).toBe(line.replace(/left|right/, (m) => (m === 'left' ? 'right' : 'left'))));
     const onOff = rawOutputText(a, { mirror: false, onOff: true }).trim().split('\n');
     onOff.forEach((line, f) => expect(line.split(', ')[1]).toBe(plain[f]!.split(', ')[1] === 'away' ? 'off' : 'on'));
+  });
+
+  it("crops faces at the run's imageSize from config.json beside the checkpoint (100 without one), in both window runners", async () => {
+    // The same weights in two run folders that differ only in the crop size they were trained at.
+    const runFolder = (imageSize: number): string => {
+      const dir = join(tmp.path, `run${imageSize}`);
+      mkdirSync(dir);
+      copyFileSync(checkpoint, join(dir, 'best.pth'));
+      writeFileSync(join(dir, 'config.json'), JSON.stringify({ arch: 'regnet_y_400mf', imageSize }));
+      return join(dir, 'best.pth');
+    };
+    const options = { source: video, device: 'cpu', outputDir: join(tmp.path, 'sizes') };
+    const at64 = await annotateVideos({ ...options, model: runFolder(64), overwrite: true });
+    const at100 = await annotateVideos({ ...options, model: runFolder(100), overwrite: true });
+    const noConfig = await annotateVideos({ ...options, model: checkpoint, arch: 'regnet_y_400mf', overwrite: true });
+    expect([at64.imageSize, at100.imageSize, noConfig.imageSize]).toEqual([64, 100, 100]);
+    expect(at64.arch).toBe('regnet_y_400mf');
+    const a64 = at64.annotated[0]!.annotation;
+    const a100 = at100.annotated[0]!.annotation;
+    expect([...a100.confidences]).toEqual([...noConfig.annotated[0]!.annotation.confidences]);
+    // The model really saw other pixels at 64 px: every predicted frame's confidence moves.
+    const predicted = [...a64.answers.keys()].filter((f) => a64.answers[f]! >= 0);
+    expect(predicted.length).toBeGreaterThan(20);
+    predicted.forEach((f) => expect(a64.confidences[f]).not.toBe(a100.confidences[f]));
+    // iCatcher+'s per-window forward pass takes 64 px crops too and agrees with the shared encoder.
+    const perWindow = (await annotateVideos({ ...options, model: join(tmp.path, 'run64', 'best.pth'), overwrite: true, encodeOnce: false })).annotated[0]!.annotation;
+    expect([...perWindow.answers]).toEqual([...a64.answers]);
+    a64.confidences.forEach((c, f) => expect(Math.abs(c - perWindow.confidences[f]!)).toBeLessThanOrEqual(1e-5));
   });
 
   it('reports a missing or corrupt video with its reason, annotates the rest of the folder, and exits 1', () => {

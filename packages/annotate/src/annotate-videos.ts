@@ -18,7 +18,7 @@ import { framesPerWindow, Model, runModelSettings } from '@gazecoder/torch';
 
 import { annotateVideo, type FrameSink, type VideoAnnotation, type WindowShape } from './annotate-video';
 import { DecoratedFramesSink, VideoSink } from './decorate';
-import type { FrameReaderOptions } from './frame-inputs';
+import { DEFAULT_IMAGE_SIZE, type FrameReaderOptions } from './frame-inputs';
 import { IMAGENET, Normalizer, type Normalization } from './normalize';
 import { outputPath, refuseExisting, uiLabelsText, videoStem, writeCompressed, writeRawOutput, type LabelOptions, type OutputFormat } from './output-formats';
 import { listVideos } from './video-sources';
@@ -27,7 +27,7 @@ import { PerWindowForwardRunner, SharedEmbeddingRunner, type WindowRunner } from
 export interface AnnotateOptions {
   /** a video file, or a folder whose video files are all annotated */
   source: string;
-  /** GazeCodingModel weights (.pth): a `gazecoder train` checkpoint (its config.json gives arch and window) or iCatcher+'s */
+  /** GazeCodingModel weights (.pth): a `gazecoder train` checkpoint (its config.json gives arch, crop size, window and normalisation) or iCatcher+'s */
   model: string;
   /** image encoder (default: the config.json beside the checkpoint, else regnet_y_16gf) */
   arch?: string;
@@ -71,6 +71,8 @@ export interface AnnotatedVideo {
 
 export interface AnnotateSummary {
   arch: string;
+  /** side of the face crops the model saw (the run's imageSize, else 100) */
+  imageSize: number;
   device: string;
   annotated: AnnotatedVideo[];
   failed: Array<{ video: string; error: string }>;
@@ -85,10 +87,11 @@ interface Settings {
 }
 
 /** The settings a checkpoint's run prescribes, the flags filling in what it does not say. */
-function modelSettings(options: AnnotateOptions): { arch: string; shape: WindowShape; normalization: Normalization } {
+function modelSettings(options: AnnotateOptions): { arch: string; imageSize: number; shape: WindowShape; normalization: Normalization } {
   const run = runModelSettings(options.model);
   return {
     arch: options.arch ?? run.arch ?? 'regnet_y_16gf',
+    imageSize: run.imageSize ?? DEFAULT_IMAGE_SIZE,
     shape: { windowSize: run.windowSize ?? 9, stride: run.stride ?? 2 },
     normalization: { mean: run.mean ?? IMAGENET.mean, std: run.std ?? IMAGENET.std },
   };
@@ -163,7 +166,7 @@ export async function annotateVideos(options: AnnotateOptions): Promise<Annotate
   checkOptions(options, formats);
   const { videos, folder } = listVideos(options.source);
   if (!existsSync(options.model)) throw new Error(`${options.model}: no such checkpoint (--model)`);
-  const { arch, shape, normalization } = modelSettings(options);
+  const { arch, imageSize, shape, normalization } = modelSettings(options);
   const batchSize = options.batchSize ?? 32;
   const outputDir = resolve(options.outputDir ?? '.');
   const settings: Settings = {
@@ -187,10 +190,10 @@ export async function annotateVideos(options: AnnotateOptions): Promise<Annotate
       throw new Error(`${options.model}: cannot load it as a ${arch} GazeCodingModel:\n  ${head}\n(is it a ${arch} gaze model? --arch names another architecture)`);
     }
     const detector = createDetector(detectorSpec(options.detector));
-    const reader = { detector, selection: options.faceSelection ?? ('score' as const), normalizer: new Normalizer(normalization), chunkSize: batchSize };
-    const runnerFor = (): WindowRunner => (options.encodeOnce === false ? new PerWindowForwardRunner(model, window, batchSize) : new SharedEmbeddingRunner(model, window, batchSize));
+    const reader = { detector, selection: options.faceSelection ?? ('score' as const), normalizer: new Normalizer(normalization), imageSize, chunkSize: batchSize };
+    const runnerFor = (): WindowRunner => (options.encodeOnce === false ? new PerWindowForwardRunner(model, window, batchSize, imageSize) : new SharedEmbeddingRunner(model, window, batchSize, imageSize));
 
-    const summary: AnnotateSummary = { arch, device: model.device, annotated: [], failed: [] };
+    const summary: AnnotateSummary = { arch, imageSize, device: model.device, annotated: [], failed: [] };
     progress.begin(videos.length, 0);
     for (const video of videos) {
       // Progress names a video by its file name; the summary keeps the path.

@@ -1,13 +1,14 @@
 // A video's frames as the gaze model sees them (icatcher-plus.md §12.2 steps 1–5): decoded by OpenCV,
-// faces detected on the BGR frame, one selected, cropped from the RGB frame like PIL to 100×100 and
-// normalised, with the five box features; frames without a usable face become placeholders.
+// faces detected on the BGR frame, one selected, cropped from the RGB frame like PIL to the run's
+// image size (iCatcher+'s 100×100 by default) and normalised, with the five box features; frames
+// without a usable face become placeholders.
 import type { Mat } from '@u4/opencv4nodejs';
 import { boxFeatures, cropFace, decodeFrames, faceSelector, LABEL, type FaceBox, type FaceDetector, type FaceSelection } from '@gazecoder/preprocess';
 
 import type { Normalizer } from './normalize';
 
-/** iCatcher+'s crop side (its encoder input is hard-coded to 100×100). */
-export const IMAGE_SIZE = 100;
+/** iCatcher+'s crop side (its encoder input is hard-coded to 100×100): for checkpoints without a run config. */
+export const DEFAULT_IMAGE_SIZE = 100;
 
 /** One frame, ready for the model. */
 export interface FrameInput {
@@ -30,6 +31,8 @@ export interface FrameReaderOptions {
   detector: FaceDetector;
   selection: FaceSelection;
   normalizer: Normalizer;
+  /** side of the square crop, as the model was trained */
+  imageSize: number;
   /** frames per chunk */
   chunkSize: number;
   /** keep each frame's Mat (for decorated frames and the output video) */
@@ -42,9 +45,10 @@ function toInput(index: number, mat: Mat, faces: readonly FaceBox[], select: (bo
   const selected = select(faces, mat.cols, mat.rows);
   if (selected < 0) return { index, valid: false, placeholder: LABEL.nobabyface, box: new Float32Array(5), ...keep };
   const face = faces[selected] as FaceBox;
-  const rgb = cropFace({ data: mat.getData(), width: mat.cols, height: mat.rows }, face, IMAGE_SIZE);
-  const image = new Float32Array(3 * IMAGE_SIZE * IMAGE_SIZE);
-  options.normalizer.toChw(rgb, IMAGE_SIZE, image);
+  const size = options.imageSize;
+  const rgb = cropFace({ data: mat.getData(), width: mat.cols, height: mat.rows }, face, size);
+  const image = new Float32Array(3 * size * size);
+  options.normalizer.toChw(rgb, size, image);
   return { index, valid: true, placeholder: LABEL.none, box: Float32Array.from(boxFeatures(face, mat.cols, mat.rows)), image, face, ...keep };
 }
 

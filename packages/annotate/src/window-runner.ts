@@ -3,11 +3,10 @@
 // pass (each frame encoded once per window it is in; kept to check the first against).
 import type { Model, Tensor } from '@gazecoder/torch';
 
-import { IMAGE_SIZE, type FrameInput } from './frame-inputs';
+import type { FrameInput } from './frame-inputs';
 
 const EMBEDDING = 256;
 const BOX = 5;
-const IMAGE = 3 * IMAGE_SIZE * IMAGE_SIZE;
 
 export interface WindowRunner {
   /** Sees every frame once, in order, before any window that contains it. */
@@ -43,22 +42,26 @@ export class SharedEmbeddingRunner implements WindowRunner {
     private readonly model: Model,
     private readonly window: number,
     private readonly batchSize: number,
+    /** side of the square crops the frames carry */
+    private readonly imageSize: number,
   ) {}
 
   async addFrames(frames: readonly FrameInput[]): Promise<void> {
     const faces = frames.filter((f) => f.image !== undefined);
+    const size = this.imageSize;
+    const IMAGE = 3 * size * size;
     for (let start = 0; start < faces.length; start += this.batchSize) {
       const batch = faces.slice(start, start + this.batchSize);
       const images = new Float32Array(batch.length * IMAGE);
       batch.forEach((f, i) => images.set(f.image as Float32Array, i * IMAGE));
-      const out = await this.model.encodeImages({ data: images, shape: [batch.length, 3, IMAGE_SIZE, IMAGE_SIZE] });
+      const out = await this.model.encodeImages({ data: images, shape: [batch.length, 3, size, size] });
       batch.forEach((f, i) => {
         this.#embeddings.set(f.index, out.data.slice(i * EMBEDDING, (i + 1) * EMBEDDING));
         delete f.image; // the embedding is all the windows need from now on
       });
     }
     if (this.#zero === undefined && faces.length < frames.length) {
-      const out = await this.model.encodeImages({ data: new Float32Array(IMAGE), shape: [1, 3, IMAGE_SIZE, IMAGE_SIZE] });
+      const out = await this.model.encodeImages({ data: new Float32Array(IMAGE), shape: [1, 3, size, size] });
       this.#zero = out.data;
     }
   }
@@ -90,6 +93,8 @@ export class PerWindowForwardRunner implements WindowRunner {
     private readonly model: Model,
     private readonly window: number,
     private readonly batchSize: number,
+    /** side of the square crops the frames carry */
+    private readonly imageSize: number,
   ) {}
 
   async addFrames(): Promise<void> {}
@@ -98,11 +103,13 @@ export class PerWindowForwardRunner implements WindowRunner {
 
   predict(windows: ReadonlyArray<readonly FrameInput[]>): Promise<Float32Array> {
     const n = this.window;
+    const size = this.imageSize;
+    const IMAGE = 3 * size * size;
     return inBatches(windows.length, this.batchSize, (start, end) => {
       const slice = windows.slice(start, end);
       const images = new Float32Array(slice.length * n * IMAGE); // zeros where a frame has no face
       slice.forEach((w, i) => w.forEach((f, k) => f.image && images.set(f.image, (i * n + k) * IMAGE)));
-      return this.model.forward({ data: images, shape: [slice.length, n, 3, IMAGE_SIZE, IMAGE_SIZE] }, windowBoxes(slice, n));
+      return this.model.forward({ data: images, shape: [slice.length, n, 3, size, size] }, windowBoxes(slice, n));
     });
   }
 }

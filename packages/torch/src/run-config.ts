@@ -1,5 +1,6 @@
 // What a checkpoint's training run says about the model: config.json (written by `gazecoder train`) in
-// the checkpoint's folder gives its architecture, window and normalisation; absent, the defaults hold.
+// the checkpoint's folder gives its architecture, crop size, window and normalisation; absent, the
+// defaults hold.
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 
@@ -7,6 +8,8 @@ export interface RunModelSettings {
   /** the run's config.json, when there is one */
   configPath?: string;
   arch?: string;
+  /** side of the square face crops the model was trained on */
+  imageSize?: number;
   windowSize?: number;
   stride?: number;
   mean?: [number, number, number];
@@ -32,6 +35,7 @@ export function runModelSettings(checkpoint: string): RunModelSettings {
   return {
     configPath,
     ...(typeof config.arch === 'string' ? { arch: config.arch } : {}),
+    ...(Number.isInteger(config.imageSize) && (config.imageSize as number) > 0 ? { imageSize: config.imageSize as number } : {}),
     ...(typeof samples.windowSize === 'number' ? { windowSize: samples.windowSize } : {}),
     ...(typeof samples.stride === 'number' ? { stride: samples.stride } : {}),
     ...(triple(normalize?.mean) ? { mean: triple(normalize?.mean) } : {}),

@@ -35,7 +35,7 @@ function formats(value: string, previous: OutputFormat[] | undefined): OutputFor
 function describe(summary: AnnotateSummary): string {
   const lines = summary.annotated.map((v) => `${v.video}: ${v.frames} frames, ${v.faces} with a face -> ${v.outputs.join(', ')}`);
   for (const f of summary.failed) lines.push(`FAILED ${f.video}: ${f.error}`);
-  lines.push(`${summary.annotated.length} video(s) annotated, ${summary.failed.length} failed (${summary.arch} on ${summary.device})`);
+  lines.push(`${summary.annotated.length} video(s) annotated, ${summary.failed.length} failed (${summary.arch}, ${summary.imageSize} px crops, on ${summary.device})`);
   return lines.join('\n');
 }
 
@@ -61,7 +61,7 @@ async function runAnnotate(source: string, flags: AnnotateFlags): Promise<void> 
   const { annotated, failed } = summary;
   process.stdout.write(
     flags.json
-      ? `${JSON.stringify({ arch: summary.arch, device: summary.device, annotated: annotated.map(({ annotation: _, ...v }) => v), failed }, null, 2)}\n`
+      ? `${JSON.stringify({ arch: summary.arch, imageSize: summary.imageSize, device: summary.device, annotated: annotated.map(({ annotation: _, ...v }) => v), failed }, null, 2)}\n`
       : `${describe(summary)}\n`,
   );
   if (failed.length > 0) {
