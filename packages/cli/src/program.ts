@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 
 import { registerAnnotateCommand } from './commands/annotate';
+import { registerBenchCommand } from './commands/bench';
 import { registerTestCommand } from './commands/checkpoint-test';
 import { registerDemoCommand } from './commands/demo';
 import { registerEvalCommand } from './commands/eval';
@@ -35,5 +36,6 @@ export function buildProgram(): Command {
   registerAnnotateCommand(program);
   registerSynthCommand(program);
   registerDemoCommand(program);
+  registerBenchCommand(program);
   return program;
 }

@@ -1,0 +1,34 @@
+// The Markdown of a `gazecoder bench` result: machine info, then one table row per measurement with
+// throughputs, median (min–max) seconds and the ratio ours ÷ reference.
+import type { BenchResult, BenchRow, Side } from './run-bench';
+
+function num(x: number | undefined | null, digits = 2): string {
+  return x === undefined || x === null || !Number.isFinite(x) ? '–' : x.toFixed(digits);
+}
+
+function side(s: Side, unit: string): string {
+  if (s.status !== 'ok' || s.samplesPerSecond === undefined || s.secondsPerStep === undefined) return s.status;
+  const t = s.secondsPerStep;
+  const per = unit === 'frames/s' ? 's/run' : 's/step';
+  return `${num(s.samplesPerSecond)} (${num(t.median, 3)} ${per}, ${num(t.min, 3)}–${num(t.max, 3)})`;
+}
+
+function parity(row: BenchRow): string {
+  const p = row.parity;
+  return p ? `loss ${p.lossAbsDiff.toExponential(1)}, params ${p.paramMaxAbsDiff.toExponential(1)}` : '';
+}
+
+export function benchMarkdown(result: BenchResult): string {
+  const m = result.machine;
+  const lines = [
+    `Machine: ${m.cpu}, ${m.cores} cores, ${m.threads} intra-op threads, device ${m.device}${m.gpus.length ? ` (${m.gpus.join(', ')})` : ''}; ` +
+      `LibTorch ${m.libtorch} (${m.cpuCapability}, ${m.blas}), PyTorch ${m.pytorch}, Node ${m.node}; ${result.date}${result.quick ? ' (--quick)' : ''}.`,
+    '',
+    '| benchmark | arch | config | reference | unit | ours: median (s, min–max) | reference: median (s, min–max) | ours ÷ reference | parity max abs diff |',
+    '|---|---|---|---|---|---|---|---|---|',
+  ];
+  for (const r of result.rows) {
+    lines.push(`| ${r.section} | ${r.arch} | ${r.config} | ${r.reference} | ${r.unit} | ${side(r.ours, r.unit)} | ${side(r.theirs, r.unit)} | **${num(r.ratio)}** | ${parity(r)} |`);
+  }
+  return `${lines.join('\n')}\n`;
+}

@@ -1,0 +1,305 @@
+// `gazecoder bench`: ours against reference PyTorch in one run — the training step with parity
+// (native gazecoder_step_bench vs scripts/reference/step_bench.py), end-to-end training throughput
+// (train() vs iCatcher+'s PIL/DataLoader pipeline and vs PyTorch fed from our packed arrays), and
+// inference on a video (embedding reuse vs iCatcher+'s sliding window that encodes a frame 5 times).
+import { spawn } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { cpus, tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+
+import { annotateVideos } from '@gazecoder/annotate';
+import { synthesize, videoName } from '@gazecoder/synth';
+import { Model, runtimeInfo, train } from '@gazecoder/torch';
+
+/** The repository root (this file runs from packages/cli/dist/bench/). */
+const ROOT = resolve(__dirname, '../../../..');
+/** A RegNet-Y small enough for --quick (the core tests' tiny spec). */
+export const TINY_ARCH = 'regnet:depth=3,w0=16,wa=8,wm=2,group=8,se=0.25';
+
+export interface BenchOptions {
+  /** image encoders to measure (default: regnet_y_16gf and regnet_y_400mf; --quick: a tiny RegNet) */
+  archs?: readonly string[];
+  device?: string;
+  quick?: boolean;
+  /** windows per training step (default: 64 on CUDA; on CPU 4 for regnet_y_16gf, 16 otherwise) */
+  batchSize?: number;
+  /** timed repeats after one warm-up (default 3; --quick 2) */
+  repeats?: number;
+  python?: string;
+  log?: (line: string) => void;
+}
+
+export interface Timing {
+  median: number;
+  min: number;
+  max: number;
+}
+
+export interface Side {
+  status: string;
+  samplesPerSecond?: number;
+  secondsPerStep?: Timing;
+  reason?: string;
+}
+
+export interface Parity {
+  loss: number;
+  referenceLoss: number;
+  lossAbsDiff: number;
+  paramMaxAbsDiff: number;
+  paramMaxAbs: number;
+  parametersCompared: number;
+  lossTolerance: number;
+  paramTolerance: number;
+}
+
+export interface BenchRow {
+  section: 'training step' | 'end-to-end training' | 'inference';
+  arch: string;
+  /** what both sides ran, e.g. "batch 4, fp32" */
+  config: string;
+  /** what the reference is */
+  reference: string;
+  unit: 'samples/s' | 'frames/s';
+  ours: Side;
+  theirs: Side;
+  /** ours ÷ reference throughput; null when a side did not run */
+  ratio: number | null;
+  parity?: Parity;
+}
+
+export interface MachineInfo {
+  cpu: string;
+  cores: number;
+  threads: number;
+  device: string;
+  gpus: string[];
+  libtorch: string;
+  pytorch: string;
+  blas: string;
+  cpuCapability: string;
+  node: string;
+}
+
+export interface BenchResult {
+  version: 1;
+  quick: boolean;
+  date: string;
+  machine: MachineInfo;
+  rows: BenchRow[];
+}
+
+interface Settings {
+  archs: string[];
+  device: string;
+  quick: boolean;
+  threads: number;
+  repeats: number;
+  python: string;
+  batch: (arch: string) => number;
+  log: (line: string) => void;
+}
+
+/** Where `npm run build -w native` (cmake-js) or a plain CMake build in native/build-bench put the step benchmark. */
+export function stepBenchExecutable(): string {
+  const candidates = [process.env.GAZECODER_STEP_BENCH, join(ROOT, 'native/build/bench/gazecoder_step_bench'), join(ROOT, 'native/build-bench/bench/gazecoder_step_bench')];
+  const found = candidates.find((c): c is string => c !== undefined && c !== '' && existsSync(c));
+  if (!found) throw new Error('gazecoder bench: gazecoder_step_bench is not built; run `npm run build -w native` (or set GAZECODER_STEP_BENCH)');
+  return found;
+}
+
+function runProcess(command: string, args: readonly string[]): Promise<string> {
+  return new Promise((resolvePromise, reject) => {
+    const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, OMP_WAIT_POLICY: process.env.OMP_WAIT_POLICY ?? 'PASSIVE' } });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => (code === 0 ? resolvePromise(out) : reject(new Error(`${command} ${args.join(' ')} exited with ${code}: ${err.trim().split('\n').slice(-5).join('\n')}`))));
+  });
+}
+
+/** The last line of a process's stdout as JSON. */
+async function runJson<T>(command: string, args: readonly string[]): Promise<T> {
+  const out = (await runProcess(command, args)).trim().split('\n');
+  return JSON.parse(out[out.length - 1] ?? '') as T;
+}
+
+function ratio(ours: Side, theirs: Side): number | null {
+  return ours.samplesPerSecond && theirs.samplesPerSecond ? ours.samplesPerSecond / theirs.samplesPerSecond : null;
+}
+
+function timing(seconds: readonly number[]): Timing {
+  const sorted = [...seconds].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  const median = sorted.length % 2 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
+  return { median, min: sorted[0] as number, max: sorted[sorted.length - 1] as number };
+}
+
+interface StepBenchOutput {
+  ours: Side & { parity?: Omit<Parity, 'lossTolerance' | 'paramTolerance'> };
+  reference: Side & { torchVersion?: string };
+  ratio: number | null;
+  parity: Parity | null;
+}
+
+async function stepRows(s: Settings, pytorch: { version: string }): Promise<BenchRow[]> {
+  const exe = stepBenchExecutable();
+  const rows: BenchRow[] = [];
+  for (const arch of s.archs) {
+    const batch = s.batch(arch);
+    s.log(`bench: training step, ${arch}, batch ${batch}`);
+    const r = await runJson<StepBenchOutput>(s.python, [
+      join(ROOT, 'scripts/reference/step_bench.py'), '--bench-exe', exe, '--arch', arch, '--batch', String(batch),
+      '--device', s.device, '--threads', String(s.threads), '--warmup', '1', '--repeats', String(s.repeats),
+    ]);
+    pytorch.version = r.reference.torchVersion ?? pytorch.version;
+    rows.push({
+      section: 'training step', arch, config: `batch ${batch} windows (${batch * 5} crops), fp32, forward + backward + Adam`,
+      reference: 'PyTorch + torchvision step (scripts/reference/step_bench.py)', unit: 'samples/s',
+      ours: { status: r.ours.status, samplesPerSecond: r.ours.samplesPerSecond, secondsPerStep: r.ours.secondsPerStep },
+      theirs: { status: r.reference.status, samplesPerSecond: r.reference.samplesPerSecond, secondsPerStep: r.reference.secondsPerStep },
+      ratio: r.ratio, ...(r.parity ? { parity: r.parity } : {}),
+    });
+  }
+  return rows;
+}
+
+interface TrainReferenceOutput {
+  secondsPerStep: Timing;
+  samplesPerSecond: number;
+  torchVersion: string;
+}
+
+/** Our whole training loop (C++ loader threads, jitter, step) timed between step events, warm-up step left out. */
+async function ourTraining(s: Settings, dataset: string, out: string, arch: string, batch: number, steps: number): Promise<Side> {
+  const controller = new AbortController();
+  const stamps: number[] = [];
+  for await (const event of train({ dataset, out, arch, batchSize: batch, epochs: 1, device: s.device }, { signal: controller.signal })) {
+    if (event.type === 'start' || event.type === 'step') stamps.push(performance.now());
+    if (event.type === 'step' && event.step >= steps) controller.abort();
+  }
+  const seconds = stamps.slice(2).map((t, i) => (t - (stamps[i + 1] as number)) / 1000);
+  if (seconds.length === 0) throw new Error(`gazecoder bench: training ran fewer than 2 steps on ${dataset}`);
+  const t = timing(seconds);
+  return { status: 'ok', secondsPerStep: t, samplesPerSecond: batch / t.median };
+}
+
+async function trainingRows(s: Settings, work: string, pytorch: { version: string }): Promise<BenchRow[]> {
+  const rows: BenchRow[] = [];
+  const steps = s.repeats + 1;
+  for (const arch of s.archs) {
+    const batch = s.batch(arch);
+    const dataset = join(work, `dataset-${rows.length}`);
+    // About 125 training windows per 150-frame video; enough for every step.
+    const videos = Math.ceil((batch * (steps + 1)) / 100) + 1;
+    await runProcess(s.python, [join(ROOT, 'test/python/synthetic_dataset.py'), dataset, '--size', '100', '--train-videos', String(videos), '--val-videos', '1']);
+    s.log(`bench: end-to-end training, ${arch}, batch ${batch}: gazecoder`);
+    const ours = await ourTraining(s, dataset, join(work, `run-${rows.length}`), arch, batch, steps);
+    for (const pipeline of ['icatcher', 'packed'] as const) {
+      s.log(`bench: end-to-end training, ${arch}, batch ${batch}: PyTorch, ${pipeline} pipeline`);
+      const r = await runJson<TrainReferenceOutput>(s.python, [
+        join(ROOT, 'scripts/reference/train_reference.py'), dataset, '--arch', arch, '--batch', String(batch), '--steps', String(steps),
+        '--threads', String(s.threads), '--pipeline', pipeline,
+      ]);
+      pytorch.version = r.torchVersion;
+      const theirs: Side = { status: 'ok', samplesPerSecond: r.samplesPerSecond, secondsPerStep: r.secondsPerStep };
+      rows.push({
+        section: 'end-to-end training', arch, config: `batch ${batch}, 100×100 crops, ColorJitter, fp32 reference; ours at the device's defaults`,
+        reference: pipeline === 'icatcher'
+          ? "iCatcher+'s pipeline: PNG per crop decoded by PIL, PIL ColorJitter, DataLoader (num_workers=0)"
+          : 'PyTorch fed from our packed arrays (tensor ColorJitter, DataLoader num_workers=0)',
+        unit: 'samples/s', ours, theirs, ratio: ratio(ours, theirs),
+      });
+    }
+  }
+  return rows;
+}
+
+async function inferenceRows(s: Settings, work: string): Promise<BenchRow[]> {
+  const raw = join(work, 'videos');
+  s.log('bench: inference, drawing a synthetic video');
+  const synth = await synthesize({ out: raw, videos: 3, seconds: s.quick ? 2 : 4, fps: 30, seed: 3 });
+  const first = synth.videos[0];
+  if (!first) throw new Error('gazecoder bench: synth wrote no video');
+  const video = join(raw, 'videos', videoName(first.id));
+  const rows: BenchRow[] = [];
+  for (const arch of s.archs) {
+    const checkpoint = join(work, `infer-${rows.length}.pth`);
+    {
+      await using model = await Model.create({ arch, kind: 'gaze', device: 'cpu' });
+      await model.saveWeights(checkpoint);
+    }
+    const sides: Record<'ours' | 'theirs', number[]> = { ours: [], theirs: [] };
+    let frames = 0;
+    for (let i = 0; i < s.repeats; ++i) {
+      for (const side of ['ours', 'theirs'] as const) {
+        s.log(`bench: inference, ${arch}, ${side === 'ours' ? 'embedding reuse' : 'sliding window'} ${i + 1}/${s.repeats}`);
+        const outputDir = join(work, `annotate-${side}`);
+        const start = performance.now();
+        const result = await annotateVideos({ source: video, model: checkpoint, arch, outputDir, outputFormats: ['raw_output'], overwrite: true, device: s.device, encodeOnce: side === 'ours' });
+        sides[side].push((performance.now() - start) / 1000);
+        const done = result.annotated[0];
+        if (!done) throw new Error(`gazecoder bench: annotate failed: ${result.failed.map((f) => f.error).join('; ')}`);
+        frames = done.frames;
+      }
+    }
+    const side = (seconds: number[]): Side => {
+      const t = timing(seconds);
+      return { status: 'ok', secondsPerStep: t, samplesPerSecond: frames / t.median };
+    };
+    const ours = side(sides.ours);
+    const theirs = side(sides.theirs);
+    rows.push({
+      section: 'inference', arch, config: `${frames}-frame ${synth.width}×${synth.height} video, face detection + crops + model, window 9 stride 2`,
+      reference: "iCatcher+'s sliding window: every window's 5 crops through the whole model (each frame encoded 5 times), same LibTorch",
+      unit: 'frames/s', ours, theirs, ratio: ratio(ours, theirs),
+    });
+  }
+  return rows;
+}
+
+function cpuModel(): string {
+  const model = cpus()[0]?.model.trim();
+  if (model) return model;
+  const line = readFileSync('/proc/cpuinfo', 'utf8').split('\n').find((l) => l.startsWith('model name'));
+  return line?.split(':')[1]?.trim() ?? 'unknown';
+}
+
+export async function runBench(options: BenchOptions = {}): Promise<BenchResult> {
+  const quick = options.quick === true;
+  const info = runtimeInfo();
+  const device = options.device ?? (info.cudaAvailable ? 'cuda' : 'cpu');
+  const cuda = device.startsWith('cuda');
+  const s: Settings = {
+    archs: [...(options.archs ?? (quick ? [TINY_ARCH] : ['regnet_y_16gf', 'regnet_y_400mf']))],
+    device,
+    quick,
+    threads: info.intraOpThreads,
+    repeats: options.repeats ?? (quick ? 2 : 3),
+    python: options.python ?? process.env.GAZECODER_PYTHON ?? '/usr/bin/python3',
+    // A regnet_y_16gf step at batch 64 takes minutes on a CPU; a small batch keeps the run short.
+    batch: (arch) => options.batchSize ?? (quick ? 4 : cuda ? 64 : arch === 'regnet_y_16gf' ? 4 : 16),
+    log: options.log ?? (() => {}),
+  };
+  const work = await mkdtemp(join(tmpdir(), 'gazecoder-bench-'));
+  const pytorch = { version: 'unknown' };
+  try {
+    const rows = [...(await stepRows(s, pytorch)), ...(await trainingRows(s, work, pytorch)), ...(await inferenceRows(s, work))];
+    return {
+      version: 1,
+      quick,
+      date: new Date().toISOString(),
+      machine: {
+        cpu: cpuModel(), cores: cpus().length, threads: s.threads, device,
+        gpus: info.gpus.map((g) => g.name), libtorch: info.torchVersion, pytorch: pytorch.version,
+        blas: info.blas, cpuCapability: info.cpuCapability, node: process.versions.node,
+      },
+      rows,
+    };
+  } finally {
+    await rm(work, { recursive: true, force: true });
+  }
+}

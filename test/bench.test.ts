@@ -1,0 +1,74 @@
+// `gazecoder bench --quick` end to end: the real step benchmark against Debian's PyTorch (with the
+// one-step parity), both training pipelines and the inference comparison, written as JSON and Markdown.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+import type { BenchResult } from '@gazecoder/cli/dist/bench/run-bench';
+
+import { gazecoder, tempDir } from './helpers/run';
+
+describe('gazecoder bench --quick', () => {
+  const dir = tempDir('bench');
+  const jsonPath = join(dir.path, 'bench.json');
+  const markdownPath = join(dir.path, 'bench.md');
+  let result: BenchResult;
+  let stdout: string;
+
+  beforeAll(() => {
+    const run = gazecoder('bench', '--quick', '--device', 'cpu', '--json', jsonPath, '--markdown', markdownPath);
+    if (run.code !== 0) throw new Error(`gazecoder bench failed (${run.code}): ${run.stderr}`);
+    stdout = run.stdout;
+    result = JSON.parse(readFileSync(jsonPath, 'utf8')) as BenchResult;
+  });
+  afterAll(() => dir.cleanup());
+
+  it('measures the three sections, each against its reference, with finite positive ratios', () => {
+    expect(result.version).toBe(1);
+    expect(result.quick).toBe(true);
+    const sections = result.rows.map((r) => r.section);
+    expect(sections.filter((s) => s === 'training step')).toHaveLength(1);
+    // iCatcher+'s pipeline and PyTorch fed from our packed arrays.
+    expect(sections.filter((s) => s === 'end-to-end training')).toHaveLength(2);
+    expect(sections.filter((s) => s === 'inference')).toHaveLength(1);
+    for (const row of result.rows) {
+      expect(row.ours.status).toBe('ok');
+      expect(row.theirs.status).toBe('ok');
+      for (const side of [row.ours, row.theirs]) {
+        expect(side.samplesPerSecond).toBeGreaterThan(0);
+        const t = side.secondsPerStep;
+        expect(t).toBeDefined();
+        if (!t) continue;
+        expect(t.min).toBeGreaterThan(0);
+        expect(t.min).toBeLessThanOrEqual(t.median);
+        expect(t.median).toBeLessThanOrEqual(t.max);
+      }
+      expect(Number.isFinite(row.ratio)).toBe(true);
+      expect(row.ratio).toBeGreaterThan(0);
+      expect(row.ratio).toBeCloseTo((row.ours.samplesPerSecond ?? NaN) / (row.theirs.samplesPerSecond ?? NaN), 10);
+    }
+  });
+
+  it('starts our step and PyTorch step from the same weights and batch and lands on the same loss and parameters', () => {
+    const step = result.rows.find((r) => r.section === 'training step');
+    const parity = step?.parity;
+    expect(parity).toBeDefined();
+    if (!parity) return;
+    expect(parity.parametersCompared).toBeGreaterThan(50);
+    expect(parity.loss).toBeGreaterThan(0);
+    expect(parity.lossAbsDiff).toBeLessThan(1e-4);
+    // Adam's first step moves every parameter by about lr = 1e-5: a mismatch would show at that size.
+    expect(parity.paramMaxAbsDiff).toBeLessThan(1e-6);
+    expect(parity.paramMaxAbs).toBeGreaterThan(0);
+  });
+
+  it('names the machine and prints the same table it writes', () => {
+    expect(result.machine.cpu).not.toBe('');
+    expect(result.machine.threads).toBeGreaterThan(0);
+    expect(result.machine.libtorch).toMatch(/^\d+\.\d+/);
+    expect(result.machine.pytorch).toMatch(/^\d+\.\d+/);
+    const markdown = readFileSync(markdownPath, 'utf8');
+    expect(stdout).toBe(markdown);
+    expect(markdown).toContain(`PyTorch ${result.machine.pytorch}`);
+    expect(markdown.split('\n').filter((l) => l.startsWith('| training step') || l.startsWith('| end-to-end') || l.startsWith('| inference'))).toHaveLength(result.rows.length);
+  });
+});
