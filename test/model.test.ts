@@ -149,6 +149,10 @@ describe('bad input gets a clear error', () => {
   it('names contradictory flags and unknown architectures', () => {
     expect(gazecoder('model', '--arch', ARCH, '--gaze', '--backbone').stderr).toContain('--backbone and --gaze exclude each other');
     expect(gazecoder('model', '--arch', ARCH, '--input', file('images.npy'), '--output', file('o.npy')).stderr).toContain('needs --boxes');
+    expect(gazecoder('model', '--arch', ARCH, '--num-classes', '3').stderr).toContain('--num-classes applies to --backbone models only');
+    expect(gazecoder('model', '--arch', ARCH, '--backbone', '--window', '3').stderr).toContain('--window applies to --gaze models only');
+    expect(gazecoder('model', '--arch', ARCH, '--boxes', file('b.npy')).stderr).toContain('--boxes needs --input');
+    expect(gazecoder('model', '--arch', ARCH, '--output', file('o.npy')).stderr).toContain('--output needs --input FILE.npy');
     expect(gazecoder('model', '--arch', 'regnet_z_9gf').stderr).toMatch(/unknown --arch 'regnet_z_9gf'; known: .*regnet_y_16gf/);
   });
 });

@@ -26,3 +26,29 @@ export function positiveNumber(flag: string): (value: string) => number {
     return n;
   };
 }
+
+/** The flag as typed for an option key: `numClasses` → `--num-classes`. */
+export function flagName(key: string): string {
+  return `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
+}
+
+/** As commander hands options to an action: a flag counts as given unless undefined or false. */
+function given(opts: object, key: string): boolean {
+  const value = (opts as Record<string, unknown>)[key];
+  return value !== undefined && value !== false;
+}
+
+/**
+ * Throws when more than one of `keys` was given: "--a and --b exclude each other", or `message`.
+ * Checked after parsing (commander's own `conflicts` does not see defaults or say why).
+ */
+export function exclusive<T extends object>(opts: T, keys: ReadonlyArray<keyof T & string>, message?: string): void {
+  const set = keys.filter((k) => given(opts, k)).map(flagName);
+  if (set.length < 2) return;
+  throw new Error(message ?? `${set.slice(0, -1).join(', ')} and ${set[set.length - 1]} exclude each other`);
+}
+
+/** Throws when `flag` was given without `needed`: "--flag needs --needed", or `message`. */
+export function requires<T extends object>(opts: T, flag: keyof T & string, needed: keyof T & string, message?: string): void {
+  if (given(opts, flag) && !given(opts, needed)) throw new Error(message ?? `${flagName(flag)} needs ${flagName(needed)}`);
+}

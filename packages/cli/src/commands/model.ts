@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { Model, readNpy, writeNpy, type Dtype, type WeightsReport } from '@gazecoder/torch';
 
-import { positiveInteger } from '../flags';
+import { exclusive, positiveInteger, requires } from '../flags';
 
 interface ModelOptions {
   arch: string;
@@ -34,14 +34,15 @@ interface ModelSummary {
 
 /** Flag combinations that cannot work, named before any model is built. */
 function checkFlags(o: ModelOptions): void {
-  if (o.backbone && o.gaze) throw new Error('--backbone and --gaze exclude each other');
-  if (o.numClasses !== undefined && !o.backbone) throw new Error('--num-classes applies to --backbone models only');
-  if (o.window !== undefined && o.backbone) throw new Error('--window applies to --gaze models only');
-  if (o.input && !o.output) throw new Error('--input needs --output FILE.npy for the result');
-  if (o.output && !o.input) throw new Error('--output needs --input FILE.npy');
-  if (o.boxes && !o.input) throw new Error('--boxes needs --input');
-  if (o.input && !o.backbone && !o.boxes) throw new Error('a --gaze model needs --boxes B.npy (B×N×5) with --input (B×N×3×H×W)');
-  if (o.boxes && o.backbone) throw new Error('--boxes is for --gaze models; a backbone takes images only');
+  exclusive(o, ['backbone', 'gaze']);
+  requires(o, 'numClasses', 'backbone', '--num-classes applies to --backbone models only');
+  // --gaze is the default, so "gaze only" means "not with --backbone".
+  exclusive(o, ['window', 'backbone'], '--window applies to --gaze models only');
+  requires(o, 'input', 'output', '--input needs --output FILE.npy for the result');
+  requires(o, 'output', 'input', '--output needs --input FILE.npy');
+  requires(o, 'boxes', 'input');
+  if (!o.backbone) requires(o, 'input', 'boxes', 'a --gaze model needs --boxes B.npy (B×N×5) with --input (B×N×3×H×W)');
+  exclusive(o, ['boxes', 'backbone'], '--boxes is for --gaze models; a backbone takes images only');
   if (!Model.architectures().includes(o.arch)) {
     throw new Error(`unknown --arch '${o.arch}'; known: ${Model.architectures().join(', ')}`);
   }
