@@ -8,6 +8,7 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 APT_PACKAGES=(
   build-essential cmake ninja-build libgtest-dev   # toolchain and the core's C++ tests
   libtorch-dev libopenblas0-openmp                 # LibTorch 1.13 and a fast BLAS for it
+  libgloo-dev                                      # gloo headers for c10d data-parallel training (--nproc)
   python3-torch python3-torchvision python3-numpy  # the PyTorch reference used by the tests
   libopencv-dev opencv-data python3-opencv ffmpeg  # video and face preprocessing
   python3-pil                                      # PIL's resize: the reference for face crops

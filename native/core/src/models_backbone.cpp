@@ -1,5 +1,6 @@
 #include "gazecoder/models/backbone.h"
 
+#include "gazecoder/distributed/batch_shard.h"
 #include "models_layers.h"
 
 #include <torch/torch.h>
@@ -46,7 +47,7 @@ ConvNormActivation::ConvNormActivation(int64_t in, int64_t out, int64_t kernel, 
 }
 
 torch::Tensor ConvNormActivation::forward(const torch::Tensor& x) {
-  auto y = bn_->forward(conv_->forward(x));
+  auto y = distributed::batchNorm(*bn_, conv_->forward(x));
   return relu_ ? torch::relu_(y) : y;
 }
 

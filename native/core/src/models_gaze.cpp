@@ -2,6 +2,8 @@
 
 #include <torch/torch.h>
 
+#include "gazecoder/distributed/batch_shard.h"
+
 namespace gazecoder {
 
 // Registration order = iCatcher+'s attribute order, which fixes the state-dict order.
@@ -13,7 +15,7 @@ BoxEncoder::BoxEncoder() : torch::nn::Module("Encoder_box") {
 }
 
 torch::Tensor BoxEncoder::forward(const torch::Tensor& boxes) {
-  return fc2_->forward(dropout_->forward(torch::relu(bn_->forward(fc1_->forward(boxes)))));
+  return fc2_->forward(distributed::dropout(*dropout_, torch::relu(distributed::batchNorm(*bn_, fc1_->forward(boxes)))));
 }
 
 GazePredictor::GazePredictor(int64_t inFeatures) : torch::nn::Module("Predictor_fc") {
@@ -28,8 +30,8 @@ GazePredictor::GazePredictor(int64_t inFeatures) : torch::nn::Module("Predictor_
 }
 
 torch::Tensor GazePredictor::forward(const torch::Tensor& x) {
-  auto y = dropout1_->forward(torch::relu(bn1_->forward(fc1_->forward(x))));
-  y = dropout2_->forward(torch::relu(bn2_->forward(fc2_->forward(y))));
+  auto y = distributed::dropout(*dropout1_, torch::relu(distributed::batchNorm(*bn1_, fc1_->forward(x))));
+  y = distributed::dropout(*dropout2_, torch::relu(distributed::batchNorm(*bn2_, fc2_->forward(y))));
   return fc3_->forward(y);
 }
 

@@ -1,5 +1,6 @@
 #include "gazecoder/models/resnet.h"
 
+#include "gazecoder/distributed/batch_shard.h"
 #include "models_layers.h"
 
 #include <torch/torch.h>
@@ -20,8 +21,8 @@ class BasicBlock : public torch::nn::Module {
   }
 
   torch::Tensor forward(const torch::Tensor& x) {
-    auto out = bn1_->forward(conv1_->forward(x)).relu_();
-    out = bn2_->forward(conv2_->forward(out));
+    auto out = distributed::batchNorm(*bn1_, conv1_->forward(x)).relu_();
+    out = distributed::batchNorm(*bn2_, conv2_->forward(out));
     out += downsample_ ? downsample_->forward(x) : x;
     return torch::relu_(out);
   }
@@ -70,7 +71,7 @@ ResNet::ResNet(const std::vector<int64_t>& blocksPerStage, int64_t numClasses) :
 
 torch::Tensor ResNet::features(const torch::Tensor& x) {
   detail::checkImageBatch(x, "ResNet");
-  auto y = bn1_->forward(conv1_->forward(x)).relu_();
+  auto y = distributed::batchNorm(*bn1_, conv1_->forward(x)).relu_();
   y = torch::max_pool2d(y, 3, 2, 1);
   for (const auto& block : blocks_) y = block->forward(y);
   return torch::adaptive_avg_pool2d(y, {1, 1}).flatten(1);
