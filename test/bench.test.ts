@@ -56,9 +56,12 @@ describe('gazecoder bench --quick', () => {
     expect(parity.parametersCompared).toBeGreaterThan(50);
     expect(parity.loss).toBeGreaterThan(0);
     expect(parity.lossAbsDiff).toBeLessThan(1e-4);
-    // Adam's first step moves every parameter by about lr = 1e-5: a mismatch would show at that size.
+    // Adam's first step moves every parameter by about ±lr = 1e-5 whatever the gradient's size, so the
+    // parameters show a sign error at most; the gradients themselves must match too.
     expect(parity.paramMaxAbsDiff).toBeLessThan(1e-6);
     expect(parity.paramMaxAbs).toBeGreaterThan(0);
+    expect(parity.gradMaxAbs).toBeGreaterThan(0);
+    expect(parity.gradMaxAbsDiff).toBeLessThan(1e-4 * parity.gradMaxAbs);
   });
 
   it('names the machine and prints the same table it writes', () => {

@@ -181,9 +181,11 @@ void setDropoutTraining(torch::nn::Module& model, bool on) {
 }
 
 struct Parity {
-  double loss = NAN, referenceLoss = NAN, paramMaxAbsDiff = 0, paramMaxAbs = 0;
+  double loss = NAN, referenceLoss = NAN, paramMaxAbsDiff = 0, paramMaxAbs = 0, gradMaxAbsDiff = 0, gradMaxAbs = 0;
   int64_t compared = 0;
 };
+
+double maxAbs(const torch::Tensor& t) { return t.abs().max().item<double>(); }
 
 Parity checkParity(GazeCodingModel& model, Step& step, const Batch& batch, const std::string& referencePath) {
   const auto reference = gazecoder::loadStateDictFile(referencePath);
@@ -192,16 +194,27 @@ Parity checkParity(GazeCodingModel& model, Step& step, const Batch& batch, const
   p.loss = step(batch);
   setDropoutTraining(model, true);
   const auto ours = gazecoder::stateDictOf(model);
+  // The file holds the reference's loss, its parameters after the step and (as "grad.<name>") the
+  // gradients of that step: Adam's first step moves each parameter by about ±lr whatever the
+  // gradient's size, so the gradients are where a wrong backward would show.
   for (const auto& item : reference) {
     if (item.key() == "loss") {
       p.referenceLoss = item.value().item<double>();
       continue;
     }
-    const auto* mine = ours.find(item.key());
-    if (!mine) throw std::runtime_error(referencePath + ": " + item.key() + " is not a parameter of the model");
-    const auto a = mine->detach().to(torch::kCPU, torch::kFloat64), b = item.value().to(torch::kFloat64);
-    p.paramMaxAbsDiff = std::max(p.paramMaxAbsDiff, (a - b).abs().max().item<double>());
-    p.paramMaxAbs = std::max(p.paramMaxAbs, b.abs().max().item<double>());
+    const bool isGrad = item.key().rfind("grad.", 0) == 0;
+    const std::string name = isGrad ? item.key().substr(5) : item.key();
+    const auto* mine = ours.find(name);
+    if (!mine) throw std::runtime_error(referencePath + ": " + name + " is not a parameter of the model");
+    const auto theirs = item.value().to(torch::kFloat64);
+    if (isGrad) {
+      if (!mine->grad().defined()) throw std::runtime_error(name + " got no gradient");
+      p.gradMaxAbsDiff = std::max(p.gradMaxAbsDiff, maxAbs(mine->grad().to(torch::kCPU, torch::kFloat64) - theirs));
+      p.gradMaxAbs = std::max(p.gradMaxAbs, maxAbs(theirs));
+      continue;
+    }
+    p.paramMaxAbsDiff = std::max(p.paramMaxAbsDiff, maxAbs(mine->detach().to(torch::kCPU, torch::kFloat64) - theirs));
+    p.paramMaxAbs = std::max(p.paramMaxAbs, maxAbs(theirs));
     ++p.compared;
   }
   if (std::isnan(p.referenceLoss)) throw std::runtime_error(referencePath + " has no \"loss\" entry");
@@ -273,6 +286,7 @@ int run(const Options& o) {
     body << ",\"parity\":{\"loss\":" << jsonNumber(parity->loss) << ",\"referenceLoss\":" << jsonNumber(parity->referenceLoss)
          << ",\"lossAbsDiff\":" << jsonNumber(std::abs(parity->loss - parity->referenceLoss))
          << ",\"paramMaxAbsDiff\":" << jsonNumber(parity->paramMaxAbsDiff) << ",\"paramMaxAbs\":" << jsonNumber(parity->paramMaxAbs)
+         << ",\"gradMaxAbsDiff\":" << jsonNumber(parity->gradMaxAbsDiff) << ",\"gradMaxAbs\":" << jsonNumber(parity->gradMaxAbs)
          << ",\"parametersCompared\":" << parity->compared << "}";
   }
   if (o.json) {
@@ -282,9 +296,9 @@ int run(const Options& o) {
                 static_cast<long long>(o.batch), o.amp.c_str(), o.channelsLast ? " channels_last" : "", device.str().c_str(), threads, median,
                 sorted.front(), sorted.back(), o.batch / median);
     if (parity) {
-      std::printf("parity: loss %.8f vs reference %.8f (|diff| %.3g), parameters max |diff| %.3g over %lld tensors\n", parity->loss,
-                  parity->referenceLoss, std::abs(parity->loss - parity->referenceLoss), parity->paramMaxAbsDiff,
-                  static_cast<long long>(parity->compared));
+      std::printf("parity: loss %.8f vs reference %.8f (|diff| %.3g), parameters max |diff| %.3g, gradients max |diff| %.3g (max |grad| %.3g) over %lld tensors\n",
+                  parity->loss, parity->referenceLoss, std::abs(parity->loss - parity->referenceLoss), parity->paramMaxAbsDiff,
+                  parity->gradMaxAbsDiff, parity->gradMaxAbs, static_cast<long long>(parity->compared));
     }
   }
   return 0;

@@ -30,6 +30,7 @@ sys.path.insert(0, str(HERE.parent.parent / "test" / "python"))
 TINY_ARCH = "regnet:depth=3,w0=16,wa=8,wm=2,group=8,se=0.25"
 LOSS_TOLERANCE = 1e-4
 PARAM_TOLERANCE = 1e-4
+GRAD_TOLERANCE = 1e-4  # relative to the largest gradient
 
 
 def parse_args(argv=None):
@@ -133,6 +134,7 @@ def run(a):
         loss = step(images, boxes, labels)
         set_dropout(torch, model, True)
         after = {name: p.detach().cpu().float() for name, p in model.named_parameters()}
+        after.update({f"grad.{name}": p.grad.detach().cpu().float() for name, p in model.named_parameters() if p.grad is not None})
         after["loss"] = torch.tensor(loss, dtype=torch.float64)
         torch.save(after, work / "reference_after.pth")
 
@@ -170,7 +172,7 @@ def run(a):
     if ours and ours.get("status") == "ok" and reference.get("status") == "ok":
         result["ratio"] = ours["samplesPerSecond"] / reference["samplesPerSecond"]
     if ours and "parity" in ours:
-        result["parity"] = dict(ours["parity"], lossTolerance=LOSS_TOLERANCE, paramTolerance=PARAM_TOLERANCE)
+        result["parity"] = dict(ours["parity"], lossTolerance=LOSS_TOLERANCE, paramTolerance=PARAM_TOLERANCE, gradRelTolerance=GRAD_TOLERANCE)
     for f in work.iterdir():
         f.unlink()
     work.rmdir()
@@ -179,7 +181,8 @@ def run(a):
 
 def parity_ok(result):
     p = result["parity"]
-    return p is not None and p["lossAbsDiff"] <= LOSS_TOLERANCE and p["paramMaxAbsDiff"] <= PARAM_TOLERANCE
+    return (p is not None and p["lossAbsDiff"] <= LOSS_TOLERANCE and p["paramMaxAbsDiff"] <= PARAM_TOLERANCE
+            and p["gradMaxAbsDiff"] <= GRAD_TOLERANCE * p["gradMaxAbs"])
 
 
 def fmt(x, digits=2):
@@ -187,13 +190,13 @@ def fmt(x, digits=2):
 
 
 def table(lines):
-    rows = ["| arch | batch | device | amp | channels_last | CUDA graphs | ours samples/s | PyTorch samples/s | ours ÷ PyTorch | parity: loss / params max abs diff |",
+    rows = ["| arch | batch | device | amp | channels_last | CUDA graphs | ours samples/s | PyTorch samples/s | ours ÷ PyTorch | parity: loss / params max abs diff / grads rel. |",
             "|---|---|---|---|---|---|---|---|---|---|"]
     for r in lines:
         c, ours, ref = r["config"], r["ours"] or {}, r["reference"]
         note = ours.get("status") if ours.get("status") != "ok" else None
         p = r["parity"]
-        parity = f"{p['lossAbsDiff']:.1e} / {p['paramMaxAbsDiff']:.1e}" if p else "–"
+        parity = f"{p['lossAbsDiff']:.1e} / {p['paramMaxAbsDiff']:.1e} / {p['gradMaxAbsDiff'] / p['gradMaxAbs']:.1e}" if p else "–"
         rows.append(" | ".join([
             f"| {c['arch']}", str(c["batch"]), c["device"], c["amp"], "on" if c["channels_last"] else "off",
             "on" if c["cuda_graphs"] else "off",

@@ -49,9 +49,14 @@ export interface Parity {
   lossAbsDiff: number;
   paramMaxAbsDiff: number;
   paramMaxAbs: number;
+  /** gradients of the parity step: Adam's first step moves a parameter by about ±lr whatever its gradient */
+  gradMaxAbsDiff: number;
+  gradMaxAbs: number;
   parametersCompared: number;
   lossTolerance: number;
   paramTolerance: number;
+  /** relative to gradMaxAbs */
+  gradRelTolerance: number;
 }
 
 export interface BenchRow {
@@ -139,7 +144,7 @@ function timing(seconds: readonly number[]): Timing {
 }
 
 interface StepBenchOutput {
-  ours: Side & { parity?: Omit<Parity, 'lossTolerance' | 'paramTolerance'> };
+  ours: Side & { parity?: Omit<Parity, 'lossTolerance' | 'paramTolerance' | 'gradRelTolerance'> };
   reference: Side & { torchVersion?: string };
   ratio: number | null;
   parity: Parity | null;
