@@ -11,6 +11,8 @@ under OUT_DIR/training/ by make_core_fixtures.py:
   ImageNet weights would come.
 * dataset/: a small synthetic packed dataset (synthetic_dataset.py), and windows.pth: the windows
   iCatcher+'s rule accepts in it (an independent transcription of reproduce/data.py).
+* trainer_dataset/: a smaller one for the Trainer tests, which run whole trainings (3 train and 2 val
+  videos of 56 frames: 65 training windows, 40 validation windows, every class in both splits).
 """
 import pathlib
 
@@ -161,6 +163,8 @@ def make(out_dir) -> None:
     out.mkdir(parents=True, exist_ok=True)
     dataset = out / "dataset"
     synthetic_dataset.write_dataset(dataset, size=32, train_videos=3, val_videos=2, frames=160, seed=5)
+    # Trainings cost per window: a quarter of the windows keeps the Trainer tests to seconds on 2 cores.
+    synthetic_dataset.write_dataset(out / "trainer_dataset", size=32, train_videos=3, val_videos=2, frames=56, seed=6)
     color_jitter(out)
     transform(out, dataset)
     optimizers(out)

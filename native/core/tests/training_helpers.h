@@ -61,10 +61,11 @@ class TempDir {
   std::filesystem::path path_;
 };
 
-// The fixture dataset's videos as the manifest lists them (train-00..02, val-03..04).
-inline std::vector<VideoSource> fixtureVideos() {
+// A fixture dataset's videos as the manifest lists them (train-00..02, val-03..04): "dataset", or the
+// Trainer tests' smaller "trainer_dataset".
+inline std::vector<VideoSource> fixtureVideos(const std::string& dataset = "dataset") {
   std::vector<VideoSource> videos;
-  for (const auto& entry : std::filesystem::directory_iterator(trainingFixtures() / "dataset" / "videos")) {
+  for (const auto& entry : std::filesystem::directory_iterator(trainingFixtures() / dataset / "videos")) {
     const std::string id = entry.path().filename().string();
     videos.push_back({id, entry.path().string(), id.rfind("train", 0) == 0 ? Split::Train : Split::Val});
   }

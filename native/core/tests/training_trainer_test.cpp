@@ -19,11 +19,13 @@ namespace {
 using namespace testing;
 
 constexpr const char* kTinyArch = "regnet:depth=3,w0=16,wa=8,wm=2,group=8,se=0.25";
+// 65 training windows (9 batches of 8), 40 validation windows: whole trainings in seconds.
+constexpr const char* kDataset = "trainer_dataset";
 
 TrainRequest tinyRequest(const std::string& out) {
   TrainRequest r;
-  r.dataset = (trainingFixtures() / "dataset").string();
-  r.videos = fixtureVideos();
+  r.dataset = (trainingFixtures() / kDataset).string();
+  r.videos = fixtureVideos(kDataset);
   r.imageSize = 32;
   r.outDir = out;
   r.arch = kTinyArch;
@@ -131,23 +133,27 @@ TEST_F(Trainer, WritesItsRunFilesAndReportsEveryStepAndEpoch) {
 
 TEST_F(Trainer, AResumedRunEndsWithTheWeightsOfAnUninterruptedOne) {
   const TrainedRun straight = train(tinyRequest(dir_ / "straight"));
+  ASSERT_FALSE(straight.all<StartEvent>().empty());
+  const int64_t batches = straight.all<StartEvent>()[0].batchesPerEpoch;
+  ASSERT_GE(batches, 4);
+  const int64_t half = batches / 2;
 
-  // Interrupted mid-epoch at step 13 ...
-  const TrainedRun first = train(tinyRequest(dir_ / "resumed"), [](const TrainEvent& e) {
+  // Interrupted mid-epoch ...
+  const TrainedRun first = train(tinyRequest(dir_ / "resumed"), [half](const TrainEvent& e) {
     const auto* step = std::get_if<StepEvent>(&e);
-    return step != nullptr && step->step == 13;
+    return step != nullptr && step->step == half;
   });
   EXPECT_EQ(first.done.reason, "aborted");
   const auto midEpoch = loadTrainingState(dir_ / "resumed/last.pth");
-  EXPECT_EQ(midEpoch.progress.step, 13);
-  EXPECT_EQ(midEpoch.progress.batch, 13);
+  EXPECT_EQ(midEpoch.progress.step, half);
+  EXPECT_EQ(midEpoch.progress.batch, half);
   EXPECT_EQ(midEpoch.progress.epoch, 0);
 
   // ... then, resumed with another number of workers and the settings taken from last.pth, stopped
   // again during the first validation ...
   TrainRequest resume;
   resume.dataset = tinyRequest("").dataset;
-  resume.videos = fixtureVideos();
+  resume.videos = fixtureVideos(kDataset);
   resume.imageSize = 32;
   resume.outDir = dir_ / "resumed";
   resume.resume = true;
@@ -160,7 +166,7 @@ TEST_F(Trainer, AResumedRunEndsWithTheWeightsOfAnUninterruptedOne) {
   });
   EXPECT_EQ(second.done.reason, "aborted");
   ASSERT_FALSE(second.all<StartEvent>().empty());
-  EXPECT_EQ(second.all<StartEvent>()[0].startBatch, 13);
+  EXPECT_EQ(second.all<StartEvent>()[0].startBatch, half);
   EXPECT_TRUE(second.all<EpochEvent>().empty());
   EXPECT_TRUE(loadTrainingState(dir_ / "resumed/last.pth").progress.trainDone);
 
