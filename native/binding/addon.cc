@@ -38,6 +38,9 @@ Napi::Value Info(const Napi::CallbackInfo& args) {
   out.Set("parallelBackend", info.parallelBackend);
   out.Set("blas", info.blas);
   out.Set("cpuCapability", info.cpuCapability);
+  Napi::Array backends = Napi::Array::New(env, info.distributedBackends.size());
+  for (size_t i = 0; i < info.distributedBackends.size(); ++i) backends.Set(i, info.distributedBackends[i]);
+  out.Set("distributedBackends", backends);
   return out;
 }
 

@@ -38,6 +38,22 @@ std::vector<VideoSource> videosFromJs(const Napi::Object& options) {
   return videos;
 }
 
+std::optional<DistributedRequest> distributedFromJs(const Napi::Object& options) {
+  const Napi::Value value = options.Get("distributed");
+  if (value.IsUndefined() || value.IsNull()) return std::nullopt;
+  if (!value.IsObject()) {
+    throw Napi::TypeError::New(options.Env(), "distributed must be an object { rank, worldSize, masterAddr, masterPort, timeoutSeconds }");
+  }
+  const Napi::Object o = value.As<Napi::Object>();
+  DistributedRequest d;
+  d.rank = optionalInteger<int64_t>(o, "rank").value_or(d.rank);
+  d.worldSize = optionalInteger<int64_t>(o, "worldSize").value_or(d.worldSize);
+  d.masterAddr = stringOr(o, "masterAddr", d.masterAddr);
+  d.masterPort = optionalInteger<int64_t>(o, "masterPort").value_or(d.masterPort);
+  d.timeoutSeconds = optionalInteger<int64_t>(o, "timeoutSeconds").value_or(d.timeoutSeconds);
+  return d;
+}
+
 Napi::Array numbers(Napi::Env env, const std::array<int64_t, 3>& values) {
   Napi::Array out = Napi::Array::New(env, values.size());
   for (uint32_t i = 0; i < values.size(); ++i) out.Set(i, static_cast<double>(values[i]));
@@ -77,6 +93,8 @@ TrainRequest trainRequestFromJs(const Napi::Object& o) {
   r.foreach = optionalBool(o, "foreach");
   r.cudnnBenchmark = optionalBool(o, "cudnnBenchmark");
   r.cudaGraphs = optionalBool(o, "cudaGraphs");
+  r.syncBatchNorm = optionalBool(o, "syncBatchNorm");
+  r.distributed = distributedFromJs(o);
   return r;
 }
 
@@ -101,6 +119,9 @@ Napi::Object trainEventToJs(Napi::Env env, const TrainEvent& event) {
     out.Set("startBatch", static_cast<double>(e->startBatch));
     out.Set("workers", static_cast<double>(e->workers));
     out.Set("configPath", e->configPath);
+    out.Set("rank", static_cast<double>(e->rank));
+    out.Set("worldSize", static_cast<double>(e->worldSize));
+    out.Set("backend", stringOrNull(env, e->backend));
   } else if (const auto* e = std::get_if<StepEvent>(&event)) {
     out.Set("type", "step");
     out.Set("epoch", static_cast<double>(e->epoch));

@@ -15,6 +15,7 @@
 #include <thread>
 
 #include "gazecoder/build_config.h"
+#include "gazecoder/distributed/process_group.h"
 
 #if GAZECODER_WITH_CUDA
 #include <ATen/cuda/CUDAContext.h>
@@ -91,6 +92,7 @@ RuntimeInfo runtimeInfo() {
   info.parallelBackend = lineValue(parallel, "ATen parallel backend");
   info.blas = loadedBlas();
   info.cpuCapability = lineValue(at::show_config(), "CPU capability usage");
+  info.distributedBackends = distributed::availableBackends();
   return info;
 }
 

@@ -22,7 +22,7 @@ std::vector<int64_t> epochOrder(int64_t count, bool shuffle, uint64_t seed, int6
 int64_t batchCount(int64_t count, const LoaderOptions& options) {
   const int64_t full = count / options.batchSize;
   const int64_t rest = count % options.batchSize;
-  const bool keepRest = rest > 0 && !options.dropLast && !(options.dropLastSingle && rest == 1);
+  const bool keepRest = rest > 0 && !options.dropLast && !(options.dropLastSingle && rest < 2 * options.shardCount);
   return full + (keepRest ? 1 : 0);
 }
 
@@ -33,6 +33,8 @@ BatchLoader::BatchLoader(const Dataset& dataset, const std::vector<Sample>& samp
       batches_(batchCount(static_cast<int64_t>(samples.size()), options_)), nextToProduce_(firstBatch),
       nextToConsume_(firstBatch) {
   TORCH_CHECK(options_.batchSize > 0, "batch size must be positive");
+  TORCH_CHECK(options_.shardCount > 0 && options_.shardIndex >= 0 && options_.shardIndex < options_.shardCount,
+              "shard ", options_.shardIndex, " of ", options_.shardCount, " does not exist");
   const int workers = std::max(1, options_.workers);
   for (int i = 0; i < workers; ++i) workers_.emplace_back([this] { work(); });
 }
@@ -87,14 +89,18 @@ void BatchLoader::work() {
 }
 
 Batch BatchLoader::assemble(int64_t index) const {
-  const int64_t begin = index * options_.batchSize;
-  const int64_t end = std::min<int64_t>(begin + options_.batchSize, static_cast<int64_t>(order_.size()));
-  const int64_t n = end - begin;
+  const int64_t first = index * options_.batchSize;
+  const int64_t globalSize = std::min<int64_t>(options_.batchSize, static_cast<int64_t>(order_.size()) - first);
+  const int64_t offset = globalSize * options_.shardIndex / options_.shardCount;
+  const int64_t begin = first + offset;
+  const int64_t n = globalSize * (options_.shardIndex + 1) / options_.shardCount - offset;
   const int64_t frames = dataset_.sampleOptions.framesPerSample();
   const int64_t size = dataset_.imageSize;
   const auto options = torch::TensorOptions().pinned_memory(options_.pinMemory);
   Batch batch;
   batch.index = index;
+  batch.offset = offset;
+  batch.globalSize = globalSize;
   batch.images = torch::empty({n, frames, 3, size, size}, options.dtype(torch::kFloat32));
   batch.boxes = torch::empty({n, frames, 5}, options.dtype(torch::kFloat32));
   batch.labels = torch::empty({n}, options.dtype(torch::kInt64));

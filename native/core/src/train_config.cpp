@@ -8,6 +8,7 @@
 #include <filesystem>
 
 #include "gazecoder/device.h"
+#include "gazecoder/distributed/process_group.h"
 #include "gazecoder/models/model_factory.h"
 #include "gazecoder/models/regnet_spec.h"
 #include "gazecoder/runtime.h"
@@ -199,6 +200,32 @@ TrainConfig resolveConfig(const TrainRequest& r, const c10::IValue* stored) {
   c.samples.eliminateTransitions = pick.pick<bool>(r.eliminateTransitions, "eliminate_transitions", "--eliminate-transitions", false, true);
   c.samples.useMutuallyAgreed = pick.pick<bool>(r.useMutuallyAgreed, "use_mutually_agreed", "--use-mutually-agreed", false, true);
   c.horizontalFlip = pick.pick<bool>(r.horizontalFlip, "horizontal_flip", "--horiz-flip", false, true);
+
+  // The job's size may change between runs of one training (--resume with another --nproc).
+  c.syncBatchNorm = pick.pick<bool>(r.syncBatchNorm, "sync_batchnorm", "--sync-batch-norm", false, false);
+  if (r.distributed) c.distributed = *r.distributed;
+  const auto& job = c.distributed;
+  if (job.worldSize < 1) throw ConfigError("--nproc and --nnodes must be positive");
+  if (job.rank < 0 || job.rank >= job.worldSize) {
+    throw ConfigError("rank " + std::to_string(job.rank) + " is outside a job of " + std::to_string(job.worldSize) + " processes");
+  }
+  if (job.worldSize > 1) {
+    if (c.batchSize < 2 * job.worldSize) {
+      throw ConfigError("--batch-size " + std::to_string(c.batchSize) + " is too small for " + std::to_string(job.worldSize) +
+                        " processes: the batch size is global, and each process needs at least 2 samples of it");
+    }
+    if (job.timeoutSeconds < 1) throw ConfigError("--dist-timeout must be a positive number of seconds");
+    if (c.cudaGraphs) throw ConfigError("--cuda-graphs does not combine with several processes");
+    const auto backends = distributed::availableBackends();
+    c.backend = distributed::backendFor(device);
+    if (std::find(backends.begin(), backends.end(), c.backend) == backends.end()) {
+      throw ConfigError("--nproc/--nnodes: this build of gazecoder has no c10d backend (install libgloo-dev and rebuild the addon)");
+    }
+  } else if (r.syncBatchNorm.value_or(false)) {
+    throw ConfigError("--sync-batch-norm applies to a job of several processes (--nproc or --nnodes)");
+  } else {
+    c.syncBatchNorm = false;
+  }
   return c;
 }
 
@@ -216,6 +243,7 @@ c10::IValue TrainConfig::toIValue() const {
   d.insert("use_mutually_agreed", samples.useMutuallyAgreed);
   d.insert("horizontal_flip", horizontalFlip);
   d.insert("image_size", imageSize);
+  d.insert("sync_batchnorm", syncBatchNorm);
   return d;
 }
 
@@ -250,6 +278,10 @@ std::string TrainConfig::toJson(const std::string& extra) const {
   o.raw("scheduler", sched.str());
   o.string("amp", ampName(amp)).boolean("channelsLast", channelsLast).boolean("cudnnBenchmark", cudnnBenchmark)
       .boolean("cudaGraphs", cudaGraphs);
+  json::Object job;
+  job.integer("worldSize", distributed.worldSize).raw("backend", backend.empty() ? "null" : json::quote(backend))
+      .boolean("syncBatchNorm", syncBatchNorm);
+  o.raw("distributed", job.str());
   json::Object sampling;
   sampling.integer("windowSize", samples.windowSize).integer("stride", samples.stride)
       .integer("framesPerSample", samples.framesPerSample())

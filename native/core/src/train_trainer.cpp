@@ -4,11 +4,17 @@
 
 #include <chrono>
 #include <filesystem>
+#include <fstream>
 #include <memory>
 #include <new>
 
+#include <unistd.h>
+
 #include "gazecoder/checkpoint.h"
 #include "gazecoder/device.h"
+#include "gazecoder/distributed/batch_shard.h"
+#include "gazecoder/distributed/gradient_reducer.h"
+#include "gazecoder/distributed/process_group.h"
 #include "gazecoder/model.h"
 #include "gazecoder/models/model_factory.h"
 #include "gazecoder/models/regnet_spec.h"
@@ -60,8 +66,9 @@ class Trainer {
         if (config_.earlyStopping > 0 && progress_.epochsSinceBest >= config_.earlyStopping) return finish("early-stopped");
       }
     } catch (const std::exception& e) {
-      // Keep the steps taken since the last checkpoint (best effort: the failure may recur).
-      if (progress_.step == savedStep_) throw;
+      // Keep the steps taken since the last checkpoint (best effort: the failure may recur). Every
+      // collective comes before the optimizer step, so a failed one leaves a consistent state.
+      if (progress_.step == savedStep_ || !leader()) throw;
       const auto original = std::current_exception();
       try {
         saveLast();
@@ -87,6 +94,11 @@ class Trainer {
   std::unique_ptr<Optimizer> optimizer_;
   ReduceLrOnPlateau scheduler_;
   std::unique_ptr<GradScaler> scaler_;  // fp16 only
+  // Data parallelism (a job of several processes): the group, the gradient buckets, and whether a
+  // stop was agreed on (every rank must stop after the same step).
+  std::shared_ptr<distributed::ProcessGroup> group_;
+  std::unique_ptr<distributed::GradientReducer> reducer_;
+  bool agreedStop_ = false;
   Progress progress_;
   int64_t batchesPerEpoch_ = 0;
   int64_t savedStep_ = -1;  // progress_.step of the last last.pth written or read
@@ -98,6 +110,86 @@ class Trainer {
 
   std::string file(const char* name) const { return (std::filesystem::path(config_.outDir) / name).string(); }
 
+  // Rank 0 of a job, or the only process: it alone writes the run folder.
+  bool leader() const { return !group_ || group_->rank() == 0; }
+  bool stopRequested() const { return group_ ? agreedStop_ : stop_.load(); }
+
+  // Sums `values` across the job and sets agreedStop_ when any rank's caller asked to stop.
+  torch::Tensor sumWithStop(std::vector<double> values) {
+    values.push_back(stop_.load() ? 1 : 0);
+    auto t = torch::tensor(values, torch::kFloat64);
+    group_->sum(t);
+    agreedStop_ = t[static_cast<int64_t>(values.size()) - 1].item<double>() > 0;
+    return t;
+  }
+
+  // DistributedDataParallel's broadcast_buffers: every rank runs with rank 0's BatchNorm statistics.
+  void broadcastBuffers() {
+    if (!group_) return;
+    for (const auto& buffer : model_->buffers()) group_->broadcast(buffer);
+  }
+
+  void joinGroup() {
+    const auto& job = *request_.distributed;
+    distributed::GroupOptions o;
+    o.rank = job.rank;
+    o.worldSize = job.worldSize;
+    o.masterAddr = job.masterAddr;
+    o.masterPort = job.masterPort;
+    o.timeout = std::chrono::milliseconds(std::max<int64_t>(job.timeoutSeconds, 1) * 1000);
+    o.device = resolveDevice(request_.device.value_or("auto"));
+    o.backend = distributed::backendFor(o.device);
+    group_ = distributed::ProcessGroup::connect(o);
+  }
+
+  // Rank 0 checks the run folder and reads last.pth; the other ranks get its verdict and the bytes
+  // (the run folder need not be shared between machines).
+  std::optional<TrainingState> readResumeState(const std::string& lastPath) {
+    std::string failure, bytes;
+    std::exception_ptr error;
+    if (leader()) {
+      try {
+        if (request_.resume) {
+          if (!std::filesystem::exists(lastPath)) {
+            throw ConfigError("--resume: " + lastPath + " does not exist; start the run without --resume");
+          }
+          if (group_) {
+            std::ifstream in(lastPath, std::ios::binary);
+            bytes.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+          }
+          loadTrainingState(lastPath);  // fail here, on rank 0, for a broken file
+        } else if (std::filesystem::exists(lastPath)) {
+          throw ConfigError("--out " + request_.outDir + " already holds a run (last.pth); pass --resume to continue it, or choose another --out");
+        }
+      } catch (const std::exception& e) {
+        error = std::current_exception();
+        const auto* torchError = dynamic_cast<const c10::Error*>(&e);
+        failure = torchError ? torchError->what_without_backtrace() : e.what();
+      }
+    }
+    if (group_) failure = group_->broadcastBytes(failure);
+    if (error) std::rethrow_exception(error);
+    if (!failure.empty()) throw ConfigError("rank 0: " + failure);
+    if (!request_.resume) return std::nullopt;
+    if (!group_) return loadTrainingState(lastPath);
+    bytes = group_->broadcastBytes(bytes);
+    if (leader()) return loadTrainingState(lastPath);
+    const auto copy = std::filesystem::temp_directory_path() /
+                      ("gazecoder-resume-" + std::to_string(::getpid()) + "-" + std::to_string(group_->rank()) + ".pth");
+    {
+      std::ofstream out(copy, std::ios::binary);
+      out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+    }
+    try {
+      auto state = loadTrainingState(copy.string());
+      std::filesystem::remove(copy);
+      return state;
+    } catch (...) {
+      std::filesystem::remove(copy);
+      throw;
+    }
+  }
+
   std::optional<c10::ScalarType> autocastDtype() const {
     if (config_.amp == AmpMode::Float16) return torch::kFloat16;
     if (config_.amp == AmpMode::BFloat16) return torch::kBFloat16;
@@ -107,18 +199,14 @@ class Trainer {
   void setUp() {
     checkRequest(request_);
     const std::string lastPath = (std::filesystem::path(request_.outDir) / "last.pth").string();
-    std::optional<TrainingState> resumed;
-    if (request_.resume) {
-      if (!std::filesystem::exists(lastPath)) {
-        throw ConfigError("--resume: " + lastPath + " does not exist; start the run without --resume");
-      }
-      resumed = loadTrainingState(lastPath);
-    } else if (std::filesystem::exists(lastPath)) {
-      throw ConfigError("--out " + request_.outDir + " already holds a run (last.pth); pass --resume to continue it, or choose another --out");
+    if (request_.distributed && request_.distributed->worldSize > 1) {
+      resolveConfig(request_);  // bad flags fail here, before the rendezvous waits for the others
+      joinGroup();
     }
+    const std::optional<TrainingState> resumed = readResumeState(lastPath);
     config_ = resolveConfig(request_, resumed ? &resumed->config : nullptr);
     device_ = resolveDevice(config_.device);
-    std::filesystem::create_directories(config_.outDir);
+    if (leader()) std::filesystem::create_directories(config_.outDir);
     lastPath_ = file("last.pth");
     bestPath_ = file("best.pth");
     metricsPath_ = file("metrics.jsonl");
@@ -149,10 +237,17 @@ class Trainer {
       if (!report.ok()) throw CheckpointError(lastPath_ + ": its model does not fit " + name + ":\n" + report.describeProblems());
     }
     model_->to(device_);
+    if (group_) {
+      // As DistributedDataParallel does: every rank starts from rank 0's weights.
+      torch::NoGradGuard noGrad;
+      for (const auto& parameter : model_->parameters()) group_->broadcast(parameter);
+      broadcastBuffers();
+    }
     if (config_.channelsLast) convertModel(*model_, torch::kFloat32, true);
     model_->train();
 
     optimizer_ = std::make_unique<Optimizer>(model_->parameters(), config_.optimizer);
+    if (group_) reducer_ = std::make_unique<distributed::GradientReducer>(group_, optimizer_->params());
     scheduler_ = ReduceLrOnPlateau(config_.plateau);
     if (config_.amp == AmpMode::Float16) scaler_ = std::make_unique<GradScaler>(device_);
     if (resumed) {
@@ -161,10 +256,10 @@ class Trainer {
       if (scaler_ && !resumed->scaler.isNone()) scaler_->loadState(resumed->scaler);
       progress_ = resumed->progress;
       savedStep_ = progress_.step;
-      truncateMetrics(metricsPath_, progress_.step, progress_.epoch);
+      if (leader()) truncateMetrics(metricsPath_, progress_.step, progress_.epoch);
     }
     if (!resumed) savedStep_ = 0;  // nothing to keep before the first step
-    writeConfig();
+    if (leader()) writeConfig();
     emitStart(resumed.has_value());
   }
 
@@ -179,7 +274,14 @@ class Trainer {
     o.transform.horizontalFlip = config_.horizontalFlip;
     o.workers = static_cast<int>(config_.workers);
     o.pinMemory = device_.is_cuda();
+    shard(o);
     return o;
+  }
+
+  void shard(LoaderOptions& o) const {
+    if (!group_) return;
+    o.shardIndex = group_->rank();
+    o.shardCount = group_->size();
   }
 
   void writeConfig() {
@@ -222,6 +324,9 @@ class Trainer {
     e.startBatch = resumed ? progress_.batch : 0;
     e.workers = config_.workers;
     e.configPath = configPath_;
+    e.rank = group_ ? group_->rank() : 0;
+    e.worldSize = group_ ? group_->size() : 1;
+    e.backend = config_.backend;
     sink_(e);
   }
 
@@ -235,8 +340,8 @@ class Trainer {
   }
 
   struct StepResult {
-    double loss;
-    int64_t correct;
+    double loss;      // mean over the (global) batch
+    int64_t correct;  // of the global batch
     bool skipped;
   };
 
@@ -244,6 +349,7 @@ class Trainer {
     // Dropout draws from LibTorch's global generator: seeding it per step makes a resumed run draw
     // what the uninterrupted one drew.
     torch::manual_seed(deriveSeed(config_.seed, Stream::Dropout, {static_cast<uint64_t>(progress_.step)}));
+    broadcastBuffers();
     const bool nonBlocking = device_.is_cuda();
     const auto images = batch.images.to(device_, nonBlocking);
     const auto boxes = batch.boxes.to(device_, nonBlocking);
@@ -251,24 +357,42 @@ class Trainer {
     torch::Tensor logits, loss;
     {
       AutocastScope autocast(device_.type(), autocastDtype());
+      const distributed::BatchShard shard{batch.offset, batch.labels.size(0), batch.globalSize,
+                                          config_.syncBatchNorm ? group_ : nullptr};
+      distributed::BatchShardScope shardScope(group_ ? &shard : nullptr);
       logits = forward(images, boxes);
-      loss = torch::nn::functional::cross_entropy(logits.to(torch::kFloat32), labels);
+      // Each rank's share of the global batch's mean loss: summed gradients then equal one process's.
+      loss = group_ ? torch::nn::functional::cross_entropy(
+                          logits.to(torch::kFloat32), labels,
+                          torch::nn::functional::CrossEntropyFuncOptions().reduction(torch::kSum)) /
+                          static_cast<double>(batch.globalSize)
+                    : torch::nn::functional::cross_entropy(logits.to(torch::kFloat32), labels);
     }
     optimizer_->zeroGrad();
+    if (reducer_) reducer_->prepare();
     bool skipped = false;
+    const auto backward = [&](const torch::Tensor& value) {
+      value.backward();
+      if (reducer_) reducer_->finish();
+    };
+    double lossValue = loss.item<double>();
+    int64_t correct = logits.detach().argmax(1).eq(labels).sum().item<int64_t>();
     if (scaler_) {
-      scaler_->scale(loss).backward();
+      backward(scaler_->scale(loss));
       std::vector<torch::Tensor> grads;
       for (const auto& p : optimizer_->params()) grads.push_back(p.grad());
       skipped = scaler_->unscale(grads);
-      if (!skipped) optimizer_->step();
-      scaler_->update(skipped);
     } else {
-      loss.backward();
-      optimizer_->step();
+      backward(loss);
     }
-    const int64_t correct = logits.detach().argmax(1).eq(labels).sum().item<int64_t>();
-    return {loss.item<double>(), correct, skipped};
+    if (group_) {
+      const auto totals = sumWithStop({lossValue, static_cast<double>(correct)});
+      lossValue = totals[0].item<double>();
+      correct = static_cast<int64_t>(totals[1].item<double>());
+    }
+    if (!skipped) optimizer_->step();
+    if (scaler_) scaler_->update(skipped);
+    return {lossValue, correct, skipped};
   }
 
   // Runs `fn`, turning an allocation failure into a message that names the batch size.
@@ -298,9 +422,9 @@ class Trainer {
     const double secondsBefore = progress_.trainSeconds;
     auto last = Clock::now();
     std::optional<Batch> batch;
-    while (!stop_.load() && (batch = loader.next())) {
+    while (!stopRequested() && (batch = loader.next())) {
       const StepResult result = guardMemory("training", [&] { return trainStep(*batch); });
-      const int64_t size = batch->labels.size(0);
+      const int64_t size = batch->globalSize;
       ++progress_.step;
       progress_.batch = batch->index + 1;
       progress_.lossSum += result.loss * static_cast<double>(size);
@@ -340,7 +464,7 @@ class Trainer {
       line.string("type", "step").integer("epoch", e.epoch).integer("step", e.step).integer("batch", e.batch)
           .number("loss", logLossSum_ / static_cast<double>(logSteps_)).number("lr", e.lr)
           .number("samplesPerSecond", e.samplesPerSecond);
-      appendLine(metricsPath_, line.str());
+      if (leader()) appendLine(metricsPath_, line.str());
       logLossSum_ = 0;
       logSteps_ = 0;
     }
@@ -354,14 +478,19 @@ class Trainer {
     o.workers = static_cast<int>(config_.workers);
     o.pinMemory = device_.is_cuda();
     o.dropLastSingle = false;  // eval-mode BatchNorm takes a batch of one
+    shard(o);
     BatchLoader loader(dataset_, dataset_.val, o);
     const auto start = Clock::now();
+    broadcastBuffers();
     model_->eval();
     torch::NoGradGuard noGrad;
     double lossSum = 0;
-    int64_t seen = 0;
+    int64_t seen = 0, batches = 0;
     std::optional<Batch> batch;
-    while (!stop_.load() && (batch = loader.next())) {
+    while (!stopRequested() && (batch = loader.next())) {
+      ++batches;
+      if (group_) sumWithStop({});
+      if (batch->labels.size(0) == 0) continue;  // a shard of a batch smaller than the job
       guardMemory("validation", [&] {
         const auto images = batch->images.to(device_, device_.is_cuda());
         const auto boxes = batch->boxes.to(device_, device_.is_cuda());
@@ -383,9 +512,19 @@ class Trainer {
       seen += batch->labels.size(0);
     }
     model_->train();
-    if (seen < static_cast<int64_t>(dataset_.val.size())) {
+    if (batches < loader.batches()) {
       saveLast();  // progress says: training of this epoch done, validation to redo
       return false;
+    }
+    if (group_) {
+      std::vector<double> totals{lossSum, static_cast<double>(seen)};
+      for (const auto& row : e.valConfusion) totals.insert(totals.end(), row.begin(), row.end());
+      const auto summed = sumWithStop(totals);
+      lossSum = summed[0].item<double>();
+      seen = static_cast<int64_t>(summed[1].item<double>());
+      for (size_t t = 0; t < 3; ++t) {
+        for (size_t p = 0; p < 3; ++p) e.valConfusion[t][p] = static_cast<int64_t>(summed[2 + t * 3 + p].item<double>());
+      }
     }
     int64_t correct = 0;
     for (size_t c = 0; c < 3; ++c) {
@@ -423,8 +562,8 @@ class Trainer {
     e.bestCheckpoint = bestPath_;
     progress_ = nextEpoch(progress_);
     // metrics.jsonl first: a crash before the checkpoints makes --resume redo (and re-log) the epoch.
-    appendLine(metricsPath_, epochLine(e));
-    if (e.isBest) saveStateDictFile(bestPath_, cpuState(*model_));
+    if (leader()) appendLine(metricsPath_, epochLine(e));
+    if (e.isBest && leader()) saveStateDictFile(bestPath_, cpuState(*model_));
     saveLast();
     sink_(e);
   }
@@ -458,14 +597,16 @@ class Trainer {
   }
 
   void saveLast() {
-    TrainingState state;
-    state.model = cpuState(*model_);
-    state.optimizer = optimizer_->state();
-    state.scheduler = scheduler_.state();
-    state.scaler = scaler_ ? scaler_->state() : c10::IValue();
-    state.config = config_.toIValue();
-    state.progress = progress_;
-    saveTrainingState(lastPath_, state);
+    if (leader()) {
+      TrainingState state;
+      state.model = cpuState(*model_);
+      state.optimizer = optimizer_->state();
+      state.scheduler = scheduler_.state();
+      state.scaler = scaler_ ? scaler_->state() : c10::IValue();
+      state.config = config_.toIValue();
+      state.progress = progress_;
+      saveTrainingState(lastPath_, state);
+    }
     savedStep_ = progress_.step;
   }
 

@@ -24,6 +24,13 @@ export interface ProgressReporter {
   close(): void;
 }
 
+/** Reports nothing: the workers of a data-parallel job other than rank 0. */
+export class SilentProgress implements ProgressReporter {
+  report(): void {}
+  note(): void {}
+  close(): void {}
+}
+
 /** The single redrawn line of a terminal, with a line per epoch above it. */
 export class TerminalProgress implements ProgressReporter {
   #epochs = 0;

@@ -5,7 +5,8 @@ export { Model, type ModelSpec, type WeightsReport, type StateEntry, type Dtype 
 export type { WindowPredictionOptions, WindowPredictions, DatasetSplit } from './window-predictions';
 export { readNpy, writeNpy } from './npy';
 export { numel, type Tensor } from './tensor';
-export { train, type TrainOptions, type TrainingRun } from './train';
+export { train, type TrainingRun } from './train';
+export type { DistributedOptions, TrainOptions } from './train-options';
 export type { TrainEvent, TrainStartEvent, TrainStepEvent, TrainEpochEvent, TrainDoneEvent, PerClass } from './train-events';
 export { readDatasetManifest, trainingVideos, type DatasetManifest, type ManifestVideo, type TrainingVideo } from './dataset';
 export { runModelSettings, framesPerWindow, type RunModelSettings } from './run-config';

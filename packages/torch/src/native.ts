@@ -4,6 +4,7 @@ import { cpus } from 'node:os';
 import { dirname, join } from 'node:path';
 
 import type { NativeTrainMessage } from './train-events';
+import type { TrainOptions } from './train-options';
 
 /** Runtime facts as the native core reports them. */
 export interface NativeRuntimeInfo {
@@ -18,6 +19,8 @@ export interface NativeRuntimeInfo {
   parallelBackend: string;
   blas: string;
   cpuCapability: string;
+  /** c10d backends for data-parallel training (`gloo`, `nccl`); empty when built without them. */
+  distributedBackends: string[];
 }
 
 export interface NativeSelfTestOptions {
@@ -89,34 +92,12 @@ export interface NativeWindowPredictions {
   logits: Float32Array;
 }
 
-/** The settings train() passes to the addon (see train.ts for their documentation). */
-export interface NativeTrainOptions {
+/** The settings train() passes to the addon: the caller's, plus what it read from the dataset's manifest. */
+export type NativeTrainOptions = Omit<TrainOptions, 'dataset'> & {
   dataset: string;
-  out: string;
   videos: { id: string; dir: string; split: 'train' | 'val' }[];
   imageSize: number;
-  resume?: boolean;
-  arch?: string;
-  pretrained?: string;
-  init?: string;
-  batchSize?: number;
-  epochs?: number;
-  lr?: number;
-  optimizer?: string;
-  amp?: string;
-  channelsLast?: boolean;
-  device?: string;
-  workers?: number;
-  seed?: number;
-  eliminateTransitions?: boolean;
-  useMutuallyAgreed?: boolean;
-  horizontalFlip?: boolean;
-  earlyStopping?: number;
-  logEvery?: number;
-  foreach?: boolean;
-  cudnnBenchmark?: boolean;
-  cudaGraphs?: boolean;
-}
+};
 
 /** A training run on its native thread. */
 export interface NativeTrainingHandle {

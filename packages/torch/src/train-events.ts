@@ -27,6 +27,11 @@ export interface TrainStartEvent {
   startBatch: number;
   workers: number;
   configPath: string;
+  /** This process in a data-parallel job (0 and 1 for a single process). */
+  rank: number;
+  worldSize: number;
+  /** The job's c10d backend (`gloo`, `nccl`); null for a single process. */
+  backend: string | null;
 }
 
 /** One optimizer step. */

@@ -26,6 +26,7 @@ struct RuntimeInfo {
   std::string parallelBackend;   // "OpenMP", "native thread pool", ...
   std::string blas;              // the BLAS library actually loaded, e.g. "libopenblasp-r0.3.21.so"
   std::string cpuCapability;     // ATen's kernel dispatch level, e.g. "AVX2"
+  std::vector<std::string> distributedBackends;  // c10d backends for data-parallel jobs, e.g. {"gloo"}
 };
 
 RuntimeInfo runtimeInfo();

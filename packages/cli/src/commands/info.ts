@@ -35,6 +35,7 @@ function describe(info: RuntimeInfo & { opencvVersion?: string }): string {
     `threads          ${info.intraOpThreads} intra-op, ${info.interOpThreads} inter-op (${info.parallelBackend})`,
     `BLAS             ${info.blas}`,
     `CPU kernels      ${info.cpuCapability}`,
+    `data parallel    ${info.distributedBackends.length > 0 ? `c10d ${info.distributedBackends.join(', ')}` : 'unavailable (rebuild with libgloo-dev)'}`,
     `OpenCV           ${info.opencvVersion ?? 'not available'}`,
     `Node.js          ${info.nodeVersion} (N-API ${info.napiVersion})`,
   ].join('\n');

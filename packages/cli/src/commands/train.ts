@@ -1,61 +1,20 @@
 import { Option, type Command } from 'commander';
-import { train, type TrainDoneEvent, type TrainOptions } from '@gazecoder/torch';
+import { train, type DistributedOptions, type TrainDoneEvent, type TrainOptions } from '@gazecoder/torch';
 
-import { nonNegativeInteger, positiveInteger, positiveNumber } from '../flags';
-import { JsonProgress, TerminalProgress, type ProgressReporter } from '../progress';
+import { launchWorkers, wantsLaunch, workerFromEnvironment, type LaunchFlags } from '../distributed/launch';
+import { nonNegativeInteger, positiveInteger, positiveNumber, requires } from '../flags';
+import { JsonProgress, SilentProgress, TerminalProgress, type ProgressReporter } from '../progress';
 
-interface TrainFlags {
-  out: string;
-  arch?: string;
-  pretrained?: string;
-  init?: string;
-  batchSize?: number;
-  epochs?: number;
-  lr?: number;
-  optimizer?: 'adam' | 'sgd';
-  amp?: 'fp16' | 'bf16' | 'off';
-  channelsLast?: boolean;
-  device?: string;
-  workers?: number;
-  seed?: number;
-  resume?: boolean;
-  eliminateTransitions?: boolean;
-  useMutuallyAgreed?: boolean;
-  horizFlip?: boolean;
-  earlyStopping?: number;
-  logEvery?: number;
-  foreach?: boolean;
-  cudnnBenchmark?: boolean;
-  cudaGraphs?: boolean;
-  json?: boolean;
-}
-
-function toOptions(dataset: string, f: TrainFlags): TrainOptions {
-  return {
-    dataset,
-    out: f.out,
-    resume: f.resume,
-    arch: f.arch,
-    pretrained: f.pretrained,
-    init: f.init,
-    batchSize: f.batchSize,
-    epochs: f.epochs,
-    lr: f.lr,
-    optimizer: f.optimizer,
-    amp: f.amp,
-    channelsLast: f.channelsLast,
-    device: f.device,
-    workers: f.workers,
-    seed: f.seed,
-    eliminateTransitions: f.eliminateTransitions,
-    useMutuallyAgreed: f.useMutuallyAgreed,
-    horizontalFlip: f.horizFlip,
-    earlyStopping: f.earlyStopping,
-    logEvery: f.logEvery,
-    foreach: f.foreach,
-    cudnnBenchmark: f.cudnnBenchmark,
-    cudaGraphs: f.cudaGraphs,
+/** Commander's view of the flags: TrainOptions' names, except where the CLI follows iCatcher+'s. */
+type TrainFlags = Omit<TrainOptions, 'dataset' | 'horizontalFlip' | 'distributed'> &
+  Omit<LaunchFlags, 'device' | 'json'> & {
+    horizFlip?: boolean;
+    json?: boolean;
   };
+
+function toOptions(dataset: string, flags: TrainFlags, distributed: DistributedOptions | undefined): TrainOptions {
+  const { horizFlip, json: _json, nproc: _nproc, nnodes: _nnodes, nodeRank: _nodeRank, masterAddr: _addr, masterPort: _port, distTimeout: _timeout, ...settings } = flags;
+  return { ...settings, dataset, horizontalFlip: horizFlip, distributed };
 }
 
 function summary(done: TrainDoneEvent): string {
@@ -66,8 +25,20 @@ function summary(done: TrainDoneEvent): string {
 }
 
 async function runTrain(dataset: string, flags: TrainFlags): Promise<void> {
+  const launched = workerFromEnvironment();
+  const worker = launched && { ...launched, timeoutSeconds: launched.timeoutSeconds ?? flags.distTimeout };
+  if (worker === undefined) {
+    requires(flags, 'nodeRank', 'nnodes');
+    if (wantsLaunch(flags)) {
+      process.exitCode = await launchWorkers(flags);
+      return;
+    }
+  }
   const controller = new AbortController();
-  const reporter: ProgressReporter = process.stderr.isTTY && !flags.json ? new TerminalProgress(process.stderr) : new JsonProgress(process.stderr);
+  const reporter: ProgressReporter =
+    (worker?.rank ?? 0) !== 0 ? new SilentProgress()
+    : process.stderr.isTTY && !flags.json ? new TerminalProgress(process.stderr)
+    : new JsonProgress(process.stderr);
   let signals = 0;
   const onSignal = (signal: NodeJS.Signals) => {
     signals += 1;
@@ -79,7 +50,7 @@ async function runTrain(dataset: string, flags: TrainFlags): Promise<void> {
   process.on('SIGTERM', onSignal);
   let done: TrainDoneEvent | undefined;
   try {
-    for await (const event of train(toOptions(dataset, flags), { signal: controller.signal })) {
+    for await (const event of train(toOptions(dataset, flags, worker), { signal: controller.signal })) {
       reporter.report(event);
       if (event.type === 'done') done = event;
     }
@@ -88,7 +59,10 @@ async function runTrain(dataset: string, flags: TrainFlags): Promise<void> {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
   }
-  if (done === undefined) return;
+  if (done === undefined || (worker?.rank ?? 0) !== 0) {
+    if (done?.reason === 'aborted') process.exitCode = 130;
+    return;
+  }
   process.stdout.write(flags.json ? `${JSON.stringify(done)}\n` : `${summary(done)}\n`);
   if (done.reason === 'aborted') process.exitCode = 130;
 }
@@ -122,6 +96,13 @@ export function registerTrainCommand(program: Command): void {
     .option('--cudnn-benchmark', 'cuDNN autotuning of convolutions (default on CUDA)')
     .option('--no-cudnn-benchmark', 'no cuDNN autotuning')
     .option('--cuda-graphs', 'capture the training step as a CUDA graph (CUDA only; not implemented yet)')
+    .option('--nproc <n>', 'data-parallel worker processes on this machine, one per GPU (or sharing the CPU); --batch-size stays the global batch', positiveInteger('--nproc'))
+    .option('--nnodes <n>', 'machines in the job (each runs this command with its --node-rank)', positiveInteger('--nnodes'))
+    .option('--node-rank <r>', "this machine's place in the job, 0 to nnodes-1 (0 hosts the rendezvous and writes the run)", nonNegativeInteger('--node-rank'))
+    .option('--master-addr <host>', 'address of the machine with --node-rank 0 (default 127.0.0.1)')
+    .option('--master-port <port>', 'rendezvous TCP port on it (default: a free one for one machine, 29500 for several)', positiveInteger('--master-port'))
+    .option('--dist-timeout <seconds>', 'a worker waiting this long for the others fails the job (default 1800)', positiveInteger('--dist-timeout'))
+    .option('--sync-batch-norm', 'BatchNorm statistics over the global batch across the workers (as one process would compute them)')
     .option('--json', 'JSON lines on stderr even on a terminal, and the result as JSON')
     .action(runTrain);
 }

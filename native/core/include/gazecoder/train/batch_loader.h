@@ -20,6 +20,8 @@ namespace gazecoder::train {
 
 struct Batch {
   int64_t index = 0;     // within the epoch
+  int64_t offset = 0;    // of this shard's first sample in the whole batch
+  int64_t globalSize = 0;  // samples of the whole batch (of all shards)
   torch::Tensor images;  // B×N×3×S×S float32
   torch::Tensor boxes;   // B×N×5 float32
   torch::Tensor labels;  // B int64
@@ -35,7 +37,11 @@ struct LoaderOptions {
   int prefetch = 4;           // batches ready ahead of the consumer, per loader
   bool pinMemory = false;     // page-locked batches for non-blocking host-to-GPU copies (CUDA only)
   bool dropLast = false;      // drop a final partial batch (static shapes)
-  bool dropLastSingle = true; // drop a final batch of one sample (BatchNorm cannot train on it)
+  bool dropLastSingle = true; // drop a final batch too small to give each shard 2 samples (BatchNorm cannot train on 1)
+  // Data parallelism: each batch is split into `shardCount` contiguous slices of near-equal size and
+  // this loader yields slice `shardIndex` (the augmentation of a sample does not depend on it).
+  int64_t shardIndex = 0;
+  int64_t shardCount = 1;
 };
 
 // The order in which an epoch visits `count` samples: the identity, or a Fisher-Yates shuffle

@@ -26,6 +26,16 @@ class ConfigError : public std::invalid_argument {
 enum class AmpMode { Off, Float16, BFloat16 };
 const char* ampName(AmpMode mode);  // "off", "fp16", "bf16"
 
+// This process's place in a data-parallel job. --batch-size stays the global batch: each of the
+// `worldSize` processes trains on a slice of it, so a job of any size takes the same steps.
+struct DistributedRequest {
+  int64_t rank = 0;
+  int64_t worldSize = 1;
+  std::string masterAddr = "127.0.0.1";
+  int64_t masterPort = 29500;
+  int64_t timeoutSeconds = 1800;  // a collective waiting longer than this fails the job
+};
+
 struct TrainRequest {
   std::string dataset;               // the dataset folder (for config.json and messages)
   std::vector<VideoSource> videos;   // the manifest's done videos of the train and val splits
@@ -37,7 +47,8 @@ struct TrainRequest {
   std::optional<uint64_t> seed;
   std::optional<double> lr;
   std::optional<bool> channelsLast, eliminateTransitions, useMutuallyAgreed, horizontalFlip, foreach,
-      cudnnBenchmark, cudaGraphs;
+      cudnnBenchmark, cudaGraphs, syncBatchNorm;
+  std::optional<DistributedRequest> distributed;
 };
 
 struct TrainConfig {
@@ -63,6 +74,9 @@ struct TrainConfig {
   SampleOptions samples;
   bool horizontalFlip = false;
   ColorJitterRanges jitter;
+  DistributedRequest distributed;  // worldSize 1: a single process
+  std::string backend;             // c10d backend of a job of several processes: "gloo" or "nccl"
+  bool syncBatchNorm = false;      // BatchNorm statistics over the global batch instead of each slice
 
   // Stored in last.pth, so that --resume knows the run's settings.
   c10::IValue toIValue() const;

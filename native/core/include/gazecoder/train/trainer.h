@@ -30,6 +30,8 @@ struct StartEvent {
   int64_t startBatch = 0;
   int64_t workers = 0;
   std::string configPath;
+  int64_t rank = 0, worldSize = 1;  // this process in a data-parallel job
+  std::string backend;              // the job's c10d backend; empty for one process
 };
 
 struct StepEvent {

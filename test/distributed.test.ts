@@ -1,0 +1,188 @@
+// `gazecoder train --nproc / --nnodes`: data-parallel jobs of real worker processes joined by c10d
+// (Gloo over loopback), against one process on the same global batch.
+import { spawn } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+import { runtimeInfo, type TrainEvent } from '@gazecoder/torch';
+
+import { gazecoder, python, tempDir, type RunResult } from './helpers/run';
+
+const TINY = 'regnet:depth=3,w0=16,wa=8,wm=2,group=8,se=0.25';
+// SGD: a gradient that differs shows in the weights (Adam's steps are bounded by lr whatever the gradient).
+const SGD = ['--arch', TINY, '--optimizer', 'sgd', '--lr', '1e-2', '--device', 'cpu', '--seed', '3', '--json'];
+const cliMain = require.resolve('@gazecoder/cli/dist/main.js');
+const haveGloo = runtimeInfo().distributedBackends.includes('gloo');
+
+let dir: { path: string; cleanup: () => void };
+const file = (...parts: string[]) => join(dir.path, ...parts);
+const dataset = () => file('dataset');
+
+function jsonLines(text: string): Record<string, unknown>[] {
+  return text.split('\n').filter((line) => line.startsWith('{')).map((line) => JSON.parse(line) as Record<string, unknown>);
+}
+
+/** Runs the CLI asynchronously (several may run at once, as the machines of one job). */
+function gazecoderAsync(args: string[], onStderr?: (text: string, child: ReturnType<typeof spawn>) => void): Promise<RunResult> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [cliMain, ...args], { env: { ...process.env, GAZECODER_THREADS: '1' } });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (text: string) => (stdout += text));
+    child.stderr.setEncoding('utf8').on('data', (text: string) => {
+      stderr += text;
+      onStderr?.(stderr, child);
+    });
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+/** The largest |a − b| over the floating-point tensors of two runs' last.pth, and their largest |b|. */
+function weightDifference(a: string, b: string): { diff: number; scale: number } {
+  const compare =
+    'import sys,json,torch; a=torch.load(sys.argv[1])["model"]; b=torch.load(sys.argv[2])["model"]; assert list(a)==list(b); ' +
+    'f=[k for k in a if a[k].is_floating_point()]; ' +
+    'print(json.dumps({"diff": max((a[k]-b[k]).abs().max().item() for k in f), "scale": max(b[k].abs().max().item() for k in f)}))';
+  const result = python('run_inline.py', compare, a, b);
+  expect(result.stderr).toBe('');
+  return JSON.parse(result.stdout) as { diff: number; scale: number };
+}
+
+function epochLines(run: string): { trainLoss: number; valLoss: number; valAccuracy: number }[] {
+  return jsonLines(readFileSync(join(run, 'metrics.jsonl'), 'utf8')).filter((m) => m.type === 'epoch') as never;
+}
+
+beforeAll(() => {
+  dir = tempDir('distributed');
+  const made = python('synthetic_dataset.py', dataset(), '--size', '32', '--train-videos', '3', '--val-videos', '2', '--frames', '150');
+  expect(made.code).toBe(0);
+});
+afterAll(() => dir.cleanup());
+
+(haveGloo ? describe : describe.skip)('gazecoder train --nproc', () => {
+  it('trains two processes with synchronized BatchNorm as one process on the global batch', async () => {
+    const flags = [...SGD, '--batch-size', '64', '--epochs', '1'];  // 5 steps of 64 (the last one 22) windows
+    const single = await gazecoderAsync(['train', dataset(), '--out', file('one'), ...flags]);
+    expect(single.code).toBe(0);
+    const job = await gazecoderAsync(['train', dataset(), '--out', file('two'), ...flags, '--nproc', '2', '--sync-batch-norm']);
+    expect(job.stderr).not.toMatch(/\[rank 1\]/);  // the other worker is silent when all goes well
+    expect(job.code).toBe(0);
+    const launches = jsonLines(job.stderr).filter((e) => e.type === 'launch');
+    expect(launches.map((e) => e.rank)).toEqual([0, 1]);
+    const start = jsonLines(job.stderr).find((e) => e.type === 'start');
+    expect(start).toMatchObject({ rank: 0, worldSize: 2, backend: 'gloo', batchesPerEpoch: 5 });
+    expect(JSON.parse(job.stdout)).toMatchObject({ type: 'done', reason: 'completed', steps: 5 });
+
+    const { diff, scale } = weightDifference(file('two', 'last.pth'), file('one', 'last.pth'));
+    expect(scale).toBeGreaterThan(0.1);
+    expect(diff).toBeLessThan(1e-4);  // float summation order only
+    const [one] = epochLines(file('one'));
+    const [two] = epochLines(file('two'));
+    expect(two?.trainLoss).toBeCloseTo(one?.trainLoss ?? NaN, 5);
+    expect(two?.valLoss).toBeCloseTo(one?.valLoss ?? NaN, 5);
+    expect(two?.valAccuracy).toBe(one?.valAccuracy);
+    // Rank 0 alone wrote the run folder, and says how the job ran.
+    expect(readdirSync(file('two')).sort()).toEqual(['best.pth', 'config.json', 'last.pth', 'metrics.jsonl']);
+    expect(JSON.parse(readFileSync(file('two', 'config.json'), 'utf8')).distributed).toEqual({ worldSize: 2, backend: 'gloo', syncBatchNorm: true });
+  });
+
+  it('joins machines with --nnodes / --node-rank / --master-addr (two launchers on loopback)', async () => {
+    const flags = [...SGD, '--batch-size', '64', '--epochs', '1', '--nnodes', '2', '--master-addr', '127.0.0.1', '--master-port', '29731', '--sync-batch-norm'];
+    const [first, second] = await Promise.all([
+      gazecoderAsync(['train', dataset(), '--out', file('nodes'), ...flags, '--node-rank', '0']),
+      gazecoderAsync(['train', dataset(), '--out', file('nodes-other'), ...flags, '--node-rank', '1']),
+    ]);
+    expect(first.code).toBe(0);
+    expect(second.code).toBe(0);
+    expect(existsSync(file('nodes-other'))).toBe(false);  // only rank 0's machine writes
+    expect(weightDifference(file('nodes', 'last.pth'), file('one', 'last.pth')).diff).toBeLessThan(1e-4);
+  });
+
+  it('stops the whole job with a message when a worker is killed, and resumes with another number of processes', async () => {
+    const out = file('killed');
+    let rank1: number | undefined;
+    let killed = false;
+    const job = await gazecoderAsync(['train', dataset(), '--out', out, ...SGD, '--batch-size', '16', '--epochs', '20', '--nproc', '2'], (stderr, child) => {
+      const events = jsonLines(stderr);
+      rank1 ??= events.find((e) => e.type === 'launch' && e.rank === 1)?.pid as number | undefined;
+      if (!killed && rank1 !== undefined && events.some((e) => e.type === 'step' && (e.step as number) >= 3)) {
+        killed = true;
+        process.kill(rank1, 'SIGKILL');
+      }
+      void child;
+    });
+    expect(killed).toBe(true);
+    expect(job.code).toBe(1);
+    expect(job.stderr).toContain(`gazecoder: rank 1 (pid ${rank1}) was killed by SIGKILL; the job stopped. Continue it with --resume`);
+    expect(job.stderr).toMatch(/rank 0: a .* failed: another process of the job died/);
+    const stepsDone = Math.max(...jsonLines(job.stderr).filter((e) => e.type === 'step').map((e) => e.step as number));
+
+    // last.pth is whole: it loads in PyTorch and holds every step rank 0 reported.
+    const saved = python('run_inline.py', 'import sys,torch; print(torch.load(sys.argv[1])["progress"]["step"])', join(out, 'last.pth'));
+    expect(saved.stderr).toBe('');
+    expect(Number(saved.stdout)).toBeGreaterThanOrEqual(stepsDone);
+
+    const resumed = await gazecoderAsync(['train', dataset(), '--out', out, '--resume', '--epochs', '2', '--device', 'cpu', '--json']);
+    expect(resumed.code).toBe(0);
+    const start = jsonLines(resumed.stderr).find((e) => e.type === 'start') as Extract<TrainEvent, { type: 'start' }>;
+    expect(start.worldSize).toBe(1);
+    expect((start.startEpoch - 1) * start.batchesPerEpoch + start.startBatch).toBe(Number(saved.stdout));
+    expect(JSON.parse(resumed.stdout)).toMatchObject({ reason: 'completed', epochs: 2 });
+    expect(epochLines(out)).toHaveLength(2);
+  });
+});
+
+/** Starts a 2-process job and calls `act(rank1Pid, launcher)` once rank 0 has reported step 3 or later. */
+function jobWith(out: string, extra: string[], act: (rank1: number, launcher: ReturnType<typeof spawn>) => void): Promise<RunResult> {
+  let done = false;
+  return gazecoderAsync(['train', dataset(), '--out', out, ...SGD, '--batch-size', '16', '--epochs', '20', '--nproc', '2', ...extra], (stderr, child) => {
+    const events = jsonLines(stderr);
+    const rank1 = events.find((e) => e.type === 'launch' && e.rank === 1)?.pid as number | undefined;
+    if (!done && rank1 !== undefined && events.some((e) => e.type === 'step' && (e.step as number) >= 3)) {
+      done = true;
+      act(rank1, child);
+    }
+  });
+}
+
+(haveGloo ? describe : describe.skip)('gazecoder train --nproc: stopping', () => {
+  it('a hung worker fails the job after --dist-timeout, with the checkpoint written', async () => {
+    const out = file('hung');
+    let stopped = 0;
+    const job = await jobWith(out, ['--dist-timeout', '3'], (rank1) => {
+      stopped = rank1;
+      process.kill(rank1, 'SIGSTOP');
+    });
+    expect(stopped).toBeGreaterThan(0);
+    expect(job.code).toBe(1);
+    expect(job.stderr).toMatch(/rank 0: a .* failed: another process of the job died, hung past the timeout/);
+    expect(job.stderr).toMatch(/last\.pth holds the run up to step \d+; continue it with --resume/);
+    expect(() => process.kill(stopped, 0)).toThrow();  // the launcher killed the stuck worker
+  });
+
+  it('SIGTERM to the launcher stops every worker after the same step and rank 0 writes last.pth', async () => {
+    const out = file('terminated');
+    const job = await jobWith(out, [], (_rank1, launcher) => launcher.kill('SIGTERM'));
+    expect(job.code).toBe(130);
+    const done = JSON.parse(job.stdout) as Extract<TrainEvent, { type: 'done' }>;
+    expect(done).toMatchObject({ reason: 'aborted', lastCheckpoint: join(out, 'last.pth') });
+    const saved = python('run_inline.py', 'import sys,torch; print(torch.load(sys.argv[1])["progress"]["step"])', join(out, 'last.pth'));
+    expect(Number(saved.stdout)).toBe(done.steps);
+  });
+});
+
+describe('gazecoder train --nproc: flags that cannot work', () => {
+  it.each([
+    [['--sync-batch-norm'], '--sync-batch-norm applies to a job of several processes'],
+    [['--node-rank', '1'], '--node-rank needs --nnodes'],
+    [['--nnodes', '2'], '--nnodes 2 needs --master-addr'],
+    [['--nnodes', '2', '--node-rank', '2', '--master-addr', '127.0.0.1'], '--node-rank 2 is outside a job of --nnodes 2'],
+    [['--nproc', '2', '--device', 'cuda:0'], '--device cuda:0 names one GPU; with --nproc 2 use --device cuda'],
+    [['--nproc', '2', '--batch-size', '3'], '--batch-size 3 is too small for 2 processes'],
+  ])('%j', (flags, message) => {
+    const result = gazecoder('train', dataset(), '--out', file('bad'), '--arch', TINY, ...flags);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain(message);
+    expect(existsSync(join(file('bad'), 'last.pth'))).toBe(false);
+  });
+});
