@@ -36,7 +36,7 @@ export function registerBenchCommand(program: Command): void {
     .description('ours against reference PyTorch in one run: training step (with parity), end-to-end training, inference on a video; ratios ours ÷ reference')
     .option('--arch <a,b>', 'image encoders (default regnet_y_16gf,regnet_y_400mf; --quick: a tiny RegNet)')
     .option('--device <d>', 'auto (default), cpu, cuda[:N]')
-    .option('--quick', 'a tiny RegNet, batch 4, 2 timed repeats: a check in a couple of minutes')
+    .option('--quick', 'a tiny RegNet, batch 4, 2 timed repeats: a check in under a minute')
     .option('--batch-size <n>', 'windows per training step (default 64 on CUDA; on CPU 4 for regnet_y_16gf, else 16)', positiveInteger('--batch-size'))
     .option('--repeats <n>', 'timed repeats after one warm-up (default 3)', positiveInteger('--repeats'))
     .option('--json <file>', 'write the whole result as JSON')
