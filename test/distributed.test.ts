@@ -4,7 +4,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-import { runtimeInfo, type TrainEvent } from '@gazecoder/torch';
+import { runtimeInfo, type TrainEvent, type TrainStartEvent } from '@gazecoder/torch';
 
 import { gazecoder, python, tempDir, type RunResult } from './helpers/run';
 
@@ -18,8 +18,8 @@ let dir: { path: string; cleanup: () => void };
 const file = (...parts: string[]) => join(dir.path, ...parts);
 const dataset = () => file('dataset');
 
-function jsonLines(text: string): Record<string, unknown>[] {
-  return text.split('\n').filter((line) => line.startsWith('{')).map((line) => JSON.parse(line) as Record<string, unknown>);
+function jsonLines<T = Record<string, unknown>>(text: string): T[] {
+  return text.split('\n').filter((line) => line.startsWith('{')).map((line) => JSON.parse(line) as T);
 }
 
 /** Runs the CLI asynchronously (several may run at once, as the machines of one job). */
@@ -124,7 +124,8 @@ afterAll(() => dir.cleanup());
 
     const resumed = await gazecoderAsync(['train', dataset(), '--out', out, '--resume', '--epochs', '2', '--device', 'cpu', '--json']);
     expect(resumed.code).toBe(0);
-    const start = jsonLines(resumed.stderr).find((e) => e.type === 'start') as Extract<TrainEvent, { type: 'start' }>;
+    const start = jsonLines<TrainEvent>(resumed.stderr).find((e): e is TrainStartEvent => e.type === 'start');
+    if (start === undefined) throw new Error(`no start event in ${resumed.stderr}`);
     expect(start.worldSize).toBe(1);
     expect((start.startEpoch - 1) * start.batchesPerEpoch + start.startBatch).toBe(Number(saved.stdout));
     expect(JSON.parse(resumed.stdout)).toMatchObject({ reason: 'completed', epochs: 2 });
