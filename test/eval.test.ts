@@ -7,20 +7,10 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
+import { rng } from '@gazecoder/synth';
+
 import { lookitText, rawOutputText, uiLabelsText, vcxText, writeNpz, writeText } from './helpers/coding-files';
 import { gazecoder, tempDir } from './helpers/run';
-
-/** mulberry32: fixtures are the same on every run. */
-function prng(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 interface HumanCoding {
   labels: number[];
@@ -69,7 +59,7 @@ interface Video {
 const TRIALS = 7;
 
 function buildVideos(): Video[] {
-  const random = prng(606);
+  const random = rng(606);
   const video = (id: string, format: 'lookit' | 'vcx', withHuman2: boolean, machineLength: (end: number) => number): Video => {
     const human1 = humanCoding(random, TRIALS, format);
     const end = human1.labels.length;

@@ -147,6 +147,7 @@ class Trainer {
   std::optional<TrainingState> readResumeState(const std::string& lastPath) {
     std::string failure, bytes;
     std::exception_ptr error;
+    std::optional<TrainingState> state;
     if (leader()) {
       try {
         if (request_.resume) {
@@ -157,7 +158,7 @@ class Trainer {
             std::ifstream in(lastPath, std::ios::binary);
             bytes.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
           }
-          loadTrainingState(lastPath);  // fail here, on rank 0, for a broken file
+          state = loadTrainingState(lastPath);  // a broken file fails here, on rank 0, for every rank
         } else if (std::filesystem::exists(lastPath)) {
           throw ConfigError("--out " + request_.outDir + " already holds a run (last.pth); pass --resume to continue it, or choose another --out");
         }
@@ -170,10 +171,9 @@ class Trainer {
     if (group_) failure = group_->broadcastBytes(failure);
     if (error) std::rethrow_exception(error);
     if (!failure.empty()) throw ConfigError("rank 0: " + failure);
-    if (!request_.resume) return std::nullopt;
-    if (!group_) return loadTrainingState(lastPath);
+    if (!request_.resume || !group_) return state;
     bytes = group_->broadcastBytes(bytes);
-    if (leader()) return loadTrainingState(lastPath);
+    if (leader()) return state;
     const auto copy = std::filesystem::temp_directory_path() /
                       ("gazecoder-resume-" + std::to_string(::getpid()) + "-" + std::to_string(group_->rank()) + ".pth");
     {
@@ -181,7 +181,7 @@ class Trainer {
       out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
     }
     try {
-      auto state = loadTrainingState(copy.string());
+      state = loadTrainingState(copy.string());
       std::filesystem::remove(copy);
       return state;
     } catch (...) {
@@ -375,8 +375,9 @@ class Trainer {
       value.backward();
       if (reducer_) reducer_->finish();
     };
-    double lossValue = loss.item<double>();
-    int64_t correct = logits.detach().argmax(1).eq(labels).sum().item<int64_t>();
+    // Read back (a device sync) only once the step's work is queued.
+    const auto lossValue = loss.detach();
+    const auto correct = logits.detach().argmax(1).eq(labels).sum();
     if (scaler_) {
       backward(scaler_->scale(loss));
       std::vector<torch::Tensor> grads;
@@ -385,14 +386,12 @@ class Trainer {
     } else {
       backward(loss);
     }
-    if (group_) {
-      const auto totals = sumWithStop({lossValue, static_cast<double>(correct)});
-      lossValue = totals[0].item<double>();
-      correct = static_cast<int64_t>(totals[1].item<double>());
-    }
+    // A job's totals are summed before the optimizer step, so a failed collective leaves the step untaken.
+    const auto totals = group_ ? sumWithStop({lossValue.item<double>(), correct.item<double>()}) : torch::Tensor();
     if (!skipped) optimizer_->step();
     if (scaler_) scaler_->update(skipped);
-    return {lossValue, correct, skipped};
+    if (group_) return {totals[0].item<double>(), static_cast<int64_t>(totals[1].item<double>()), skipped};
+    return {lossValue.item<double>(), correct.item<int64_t>(), skipped};
   }
 
   // Runs `fn`, turning an allocation failure into a message that names the batch size.

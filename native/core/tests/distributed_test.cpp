@@ -37,6 +37,15 @@ int freePort() {
   return port;
 }
 
+GroupOptions loopback(int64_t rank, int64_t world, int port, std::chrono::seconds timeout) {
+  GroupOptions o;
+  o.rank = rank;
+  o.worldSize = world;
+  o.masterPort = port;
+  o.timeout = timeout;
+  return o;
+}
+
 // Runs body(group) on `world` threads, one rank each; rethrows the first failure.
 void onRanks(int64_t world, const std::function<void(ProcessGroup&)>& body) {
   const int port = freePort();
@@ -45,12 +54,7 @@ void onRanks(int64_t world, const std::function<void(ProcessGroup&)>& body) {
   for (int64_t rank = 0; rank < world; ++rank) {
     threads.emplace_back([&, rank] {
       try {
-        GroupOptions o;
-        o.rank = rank;
-        o.worldSize = world;
-        o.masterPort = port;
-        o.timeout = std::chrono::seconds(60);
-        auto group = ProcessGroup::connect(o);
+        auto group = ProcessGroup::connect(loopback(rank, world, port, std::chrono::seconds(60)));
         body(*group);
       } catch (...) {
         errors[static_cast<size_t>(rank)] = std::current_exception();
@@ -213,12 +217,7 @@ TEST(Distributed, ACollectiveWithADeadPeerFailsWithAClearError) {
   const int port = freePort();
   std::string message;
   std::thread survivor([&] {
-    GroupOptions o;
-    o.rank = 0;
-    o.worldSize = 2;
-    o.masterPort = port;
-    o.timeout = std::chrono::seconds(3);
-    auto group = ProcessGroup::connect(o);
+    auto group = ProcessGroup::connect(loopback(0, 2, port, std::chrono::seconds(3)));
     auto value = torch::ones({2});
     group->sum(value);  // both ranks are alive for this one
     try {
@@ -228,12 +227,7 @@ TEST(Distributed, ACollectiveWithADeadPeerFailsWithAClearError) {
     }
   });
   {
-    GroupOptions o;
-    o.rank = 1;
-    o.worldSize = 2;
-    o.masterPort = port;
-    o.timeout = std::chrono::seconds(3);
-    auto group = ProcessGroup::connect(o);
+    auto group = ProcessGroup::connect(loopback(1, 2, port, std::chrono::seconds(3)));
     auto value = torch::ones({2});
     group->sum(value);
   }  // rank 1's group is destroyed: its connections close

@@ -77,11 +77,10 @@ function freePort(): Promise<number> {
 }
 
 /** The device of the worker with this local rank: its own GPU, or the CPU. */
-function workerDevice(device: string | undefined, localRank: number, nproc: number): string {
+function workerDevice(device: string | undefined, localRank: number, nproc: number, gpus: number): string {
   if (device !== undefined && /^cuda:\d+$/.test(device) && nproc > 1) {
     throw new Error(`--device ${device} names one GPU; with --nproc ${nproc} use --device cuda (worker i takes cuda:i)`);
   }
-  const gpus = runtimeInfo().gpus.length;
   const cuda = device === 'cuda' || ((device === undefined || device === 'auto') && gpus > 0);
   if (!cuda) return device ?? 'cpu';
   if (localRank >= gpus) throw new Error(`--nproc ${nproc} needs ${nproc} GPUs; this machine has ${gpus}`);
@@ -113,7 +112,8 @@ export async function launchWorkers(flags: LaunchFlags, argv: readonly string[] 
   const worldSize = nproc * nnodes;
   const masterAddr = flags.masterAddr ?? '127.0.0.1';
   const masterPort = flags.masterPort ?? (nnodes === 1 ? await freePort() : 29500);
-  const devices = Array.from({ length: nproc }, (_, i) => workerDevice(flags.device, i, nproc));
+  const gpus = runtimeInfo().gpus.length;
+  const devices = Array.from({ length: nproc }, (_, i) => workerDevice(flags.device, i, nproc, gpus));
   // As torchrun does: CPU workers share the cores instead of each taking all of them.
   const threads = process.env.GAZECODER_THREADS ?? String(Math.max(1, Math.floor(availableParallelism() / nproc)));
   const asJson = flags.json === true || !process.stderr.isTTY;
