@@ -5,6 +5,6 @@ import { spawnSync } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-const cli = join(dirname(fileURLToPath(import.meta.url)), '..', 'packages/cli/dist/main.js');
+const cli = join(dirname(fileURLToPath(import.meta.url)), '..', 'packages/gazecoder/bin/gazecoder.js');
 const run = spawnSync(process.execPath, [cli, 'bench', ...process.argv.slice(2)], { stdio: 'inherit' });
 process.exit(run.status ?? 1);

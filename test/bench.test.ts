@@ -3,7 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-import type { BenchResult } from '@gazecoder/cli/dist/bench/run-bench';
+import type { BenchResult } from '@gazecoder/cli';
 
 import { gazecoder, tempDir } from './helpers/run';
 

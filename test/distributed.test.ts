@@ -6,12 +6,11 @@ import { join } from 'node:path';
 
 import { runtimeInfo, type TrainEvent, type TrainStartEvent } from '@gazecoder/torch';
 
-import { gazecoder, python, tempDir, type RunResult } from './helpers/run';
+import { GAZECODER_BIN, gazecoder, python, tempDir, type RunResult } from './helpers/run';
 
 const TINY = 'regnet:depth=3,w0=16,wa=8,wm=2,group=8,se=0.25';
 // SGD: a gradient that differs shows in the weights (Adam's steps are bounded by lr whatever the gradient).
 const SGD = ['--arch', TINY, '--optimizer', 'sgd', '--lr', '1e-2', '--device', 'cpu', '--seed', '3', '--json'];
-const cliMain = require.resolve('@gazecoder/cli/dist/main.js');
 const haveGloo = runtimeInfo().distributedBackends.includes('gloo');
 
 let dir: { path: string; cleanup: () => void };
@@ -25,7 +24,7 @@ function jsonLines<T = Record<string, unknown>>(text: string): T[] {
 /** Runs the CLI asynchronously (several may run at once, as the machines of one job). */
 function gazecoderAsync(args: string[], onStderr?: (text: string, child: ReturnType<typeof spawn>) => void): Promise<RunResult> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [cliMain, ...args], { env: { ...process.env, GAZECODER_THREADS: '1' } });
+    const child = spawn(GAZECODER_BIN, args, { env: { ...process.env, GAZECODER_THREADS: '1' } });
     let stdout = '';
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (text: string) => (stdout += text));

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 
 import { Model, runtimeInfo, train, type TrainEvent } from '@gazecoder/torch';
 
-import { gazecoder, python, tempDir } from './helpers/run';
+import { GAZECODER_BIN, gazecoder, python, tempDir } from './helpers/run';
 
 // A custom RegNet small enough to train in seconds on 2 cores (the factory's regnet: spec).
 const TINY = 'regnet:depth=3,w0=16,wa=8,wm=2,group=8,se=0.25';
@@ -157,9 +157,8 @@ describe('gazecoder train', () => {
   const cpuBuild = !runtimeInfo().torchBuiltWithCuda;
   (cpuBuild ? it : it.skip)('reports running out of memory with the batch size that failed', () => {
     // A 3.5 GB address-space limit cannot hold regnet_y_16gf's activations for 64 windows.
-    const cli = require.resolve('@gazecoder/cli/dist/main.js');
     const out = file('oom');
-    const run = spawnSync('bash', ['-c', `ulimit -v 3500000; exec "${process.execPath}" "${cli}" train "${dataset()}" --out "${out}" --arch regnet_y_16gf --batch-size 64 --epochs 1 --device cpu --json`], {
+    const run = spawnSync('bash', ['-c', `ulimit -v 3500000; exec "${GAZECODER_BIN}" train "${dataset()}" --out "${out}" --arch regnet_y_16gf --batch-size 64 --epochs 1 --device cpu --json`], {
       encoding: 'utf8',
     });
     expect(run.status).toBe(1);

@@ -12,11 +12,17 @@ export interface RunResult {
   stderr: string;
 }
 
-const cliMain = require.resolve('@gazecoder/cli/dist/main.js');
 const pythonDir = join(__dirname, '..', 'python');
 
+/**
+ * The `gazecoder` bin that npm linked at install time, which `npx gazecoder` runs. Tests that signal
+ * the CLI's process spawn this directly: npx would stand between them and the process.
+ */
+export const GAZECODER_BIN = join(__dirname, '..', '..', 'node_modules', '.bin', 'gazecoder');
+
+/** The CLI as the README tells a user to run it, `npx gazecoder …`: a missing bin link fails here too. */
 export function gazecoder(...args: string[]): RunResult {
-  const run = spawnSync(process.execPath, [cliMain, ...args], { encoding: 'utf8' });
+  const run = spawnSync('npx', ['gazecoder', ...args], { encoding: 'utf8' });
   return { code: run.status, stdout: run.stdout, stderr: run.stderr };
 }
 

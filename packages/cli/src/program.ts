@@ -14,6 +14,8 @@ import { registerSynthCommand } from './commands/synth';
 import { registerTrainCommand } from './commands/train';
 import { positiveInteger } from './flags';
 
+export type { BenchResult } from './bench/run-bench';
+
 /** The `gazecoder` command tree. */
 export function buildProgram(): Command {
   const program = new Command('gazecoder')

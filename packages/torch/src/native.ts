@@ -1,7 +1,7 @@
 // Loads the addon once, after the process-wide settings that LibTorch reads at load time.
-import { createRequire } from 'node:module';
 import { cpus } from 'node:os';
-import { dirname, join } from 'node:path';
+
+import { loadAddon } from '@gazecoder/native';
 
 import type { NativeTrainMessage } from './train-events';
 import type { TrainOptions } from './train-options';
@@ -118,12 +118,6 @@ export interface NativeAddon {
 
 let addon: NativeAddon | undefined;
 
-function addonPath(): string {
-  const require = createRequire(__filename);
-  const nativeRoot = dirname(require.resolve('@gazecoder/native/package.json'));
-  return join(nativeRoot, 'build', 'Release', 'gazecoder.node');
-}
-
 /**
  * Threads for LibTorch's intra-op pool: `GAZECODER_THREADS` when set, else one per core.
  * Debian's LibTorch would otherwise start with a single thread.
@@ -138,16 +132,8 @@ export function native(): NativeAddon {
   if (addon === undefined) {
     // libgomp reads this once when LibTorch is loaded; spinning threads starve busy machines.
     process.env.OMP_WAIT_POLICY ??= 'PASSIVE';
-    const require = createRequire(__filename);
-    const path = addonPath();
-    try {
-      addon = require(path) as NativeAddon;
-    } catch (error) {
-      throw new Error(
-        `cannot load gazecoder's native addon ${path}: ${(error as Error).message}\n` +
-          'Build it with `npm run build` (or run `npm test` / `npm run demo`, which set up everything).',
-      );
-    }
+    // @gazecoder/native knows where the addon is and names the file and the fix when it cannot load.
+    addon = loadAddon() as NativeAddon;
     addon.setThreads(defaultThreads());
   }
   return addon;

