@@ -9,10 +9,14 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <optional>
+#include <set>
+#include <tuple>
 #include <utility>
 
 #include "pickle_reader.h"
 #include "pickle_writer.h"
+#include "zip_index.h"
 
 namespace gazecoder {
 namespace {
@@ -56,18 +60,80 @@ void checkIsZipArchive(const std::string& path) {
   throw CheckpointError(path + ": not a PyTorch checkpoint (torch.save writes a zip archive)");
 }
 
-std::string readRecord(caffe2::serialize::PyTorchStreamReader& reader, const std::string& path,
-                       const std::string& name) {
-  if (!reader.hasRecord(name)) throw CheckpointError(path + ": missing record " + name);
-  auto [data, size] = reader.getRecord(name);
-  return size == 0 ? std::string() : std::string(static_cast<const char*>(data.get()), size);
-}
+// LibTorch's reader over an archive whose directory zip::readArchive has checked, verifying each
+// record's CRC-32 on the bytes it hands out (LibTorch checks none, so flipped bits would load silently).
+class CheckedReader {
+ public:
+  CheckedReader(const std::string& path, const CheckpointReadOptions& options)
+      : path_(path), verify_(options.verifyCrc), archive_(zip::readArchive(path)) {
+    // Small records (version, byteorder, ...) first, by themselves: LibTorch parses the version as it
+    // opens the file, and a damaged one should read as damage, not as a vague parse error.
+    for (const auto& [name, record] : archive_.records) {
+      if (record.method != 0 || record.size > kSmallRecord) continue;
+      const std::string bytes = zip::readStored(path_, record);
+      check(name.substr(archive_.prefix.size()), bytes.data(), bytes.size());
+      const bool isVersion = name == archive_.prefix + "version" || name == archive_.prefix + ".data/version";
+      if (isVersion && (bytes.empty() || bytes.find_first_not_of("0123456789\n") != std::string::npos || bytes.size() > 20)) {
+        throw CheckpointError(path_ + ": record " + name.substr(archive_.prefix.size()) + " is not a version number");
+      }
+    }
+    reader_.emplace(path_);
+  }
 
-c10::Storage readStorage(caffe2::serialize::PyTorchStreamReader& reader, const std::string& path,
-                         const std::string& key, size_t nbytes) {
+  bool has(const std::string& name) { return reader_->hasRecord(name); }
+
+  std::tuple<at::DataPtr, size_t> get(const std::string& name) {
+    if (!has(name)) throw CheckpointError(path_ + ": missing record " + name);
+    auto [data, size] = reader_->getRecord(name);
+    check(name, data.get(), size);
+    return {std::move(data), size};
+  }
+
+  std::string getString(const std::string& name) {
+    auto [data, size] = get(name);
+    return size == 0 ? std::string() : std::string(static_cast<const char*>(data.get()), size);
+  }
+
+  // Every record is verified, used or not: a damaged file is refused whatever part is damaged.
+  void checkTheRest() {
+    for (const auto& entry : archive_.records) {
+      const std::string name = entry.first.substr(archive_.prefix.size());
+      if (verify_ && checked_.count(name) == 0) get(name);
+    }
+  }
+
+ private:
+  static constexpr uint64_t kSmallRecord = 64 * 1024;
+
+  void check(const std::string& name, const void* data, size_t size) {
+    const auto found = archive_.records.find(archive_.prefix + name);
+    if (found == archive_.records.end()) throw CheckpointError(path_ + ": record " + name + " is not in the zip directory");
+    const zip::Record& record = found->second;
+    if (size != record.size) {
+      throw CheckpointError(path_ + ": record " + name + " read " + std::to_string(size) + " bytes, the zip directory says " +
+                            std::to_string(record.size));
+    }
+    if (verify_) {
+      const uint32_t crc = zip::crc32(data, size);
+      if (crc != record.crc32) {
+        char text[64];
+        std::snprintf(text, sizeof text, "CRC-32 %08x, the zip directory says %08x", crc, record.crc32);
+        throw CheckpointError(path_ + ": record " + name + " is corrupt (" + text + "): the file was damaged after it was written");
+      }
+    }
+    checked_.insert(name);
+  }
+
+  std::string path_;
+  bool verify_;
+  zip::Archive archive_;
+  std::optional<caffe2::serialize::PyTorchStreamReader> reader_;
+  std::set<std::string> checked_;
+};
+
+c10::Storage readStorage(CheckedReader& reader, const std::string& path, const std::string& key, size_t nbytes) {
   const std::string name = "data/" + key;
-  if (!reader.hasRecord(name)) throw CheckpointError(path + ": missing record " + name);
-  auto [data, size] = reader.getRecord(name);
+  auto [data, size] = reader.get(name);
   if (size != nbytes) {
     throw CheckpointError(path + ": record " + name + " holds " + std::to_string(size) + " bytes, expected " +
                           std::to_string(nbytes));
@@ -99,18 +165,20 @@ void writeArchive(const std::string& path, const std::string& temp, const pickle
 
 }  // namespace
 
-c10::IValue loadPickled(const std::string& path) {
+c10::IValue loadPickled(const std::string& path, const CheckpointReadOptions& options) {
   checkIsZipArchive(path);
   return withFileErrors(path, [&] {
-    caffe2::serialize::PyTorchStreamReader reader(path);
+    CheckedReader reader(path, options);
     // torch >= 2.1 records the byte order; tensor data is read as this (little-endian) machine's.
-    if (reader.hasRecord("byteorder") && readRecord(reader, path, "byteorder") != "little") {
+    if (reader.has("byteorder") && reader.getString("byteorder") != "little") {
       throw CheckpointError(path + ": big-endian checkpoints are not supported");
     }
-    const std::string program = readRecord(reader, path, "data.pkl");
-    return pickle::unpickle(program, path, [&](const std::string& key, size_t nbytes) {
+    const std::string program = reader.getString("data.pkl");
+    c10::IValue value = pickle::unpickle(program, path, [&](const std::string& key, size_t nbytes) {
       return readStorage(reader, path, key, nbytes);
     });
+    reader.checkTheRest();
+    return value;
   });
 }
 

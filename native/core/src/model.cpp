@@ -60,8 +60,8 @@ std::vector<std::pair<std::string, std::vector<int64_t>>> Model::stateShapes() c
 }
 
 WeightsReport loadWeightsInto(torch::nn::Module& module, ImageBackbone* backbone, const std::string& path,
-                              const std::string& name) {
-  const StateDict state = loadStateDictFile(path);
+                              const std::string& name, const CheckpointReadOptions& readOptions) {
+  const StateDict state = loadStateDictFile(path, readOptions);
   WeightsReport report;
   LoadOptions options;
   report.interpretedAs = "checkpoint";
@@ -85,9 +85,9 @@ WeightsReport loadWeightsInto(torch::nn::Module& module, ImageBackbone* backbone
   return report;
 }
 
-WeightsReport Model::loadWeights(const std::string& path) {
+WeightsReport Model::loadWeights(const std::string& path, const CheckpointReadOptions& options) {
   std::lock_guard<std::mutex> lock(mutex_);
-  return loadWeightsInto(module(), backbone_.get(), path, spec_.arch + (gaze_ ? " GazeCodingModel" : ""));
+  return loadWeightsInto(module(), backbone_.get(), path, spec_.arch + (gaze_ ? " GazeCodingModel" : ""), options);
 }
 
 void Model::saveWeights(const std::string& path) {

@@ -38,8 +38,8 @@ StateDict stateDictOf(const torch::nn::Module& module) {
   return out;
 }
 
-StateDict loadStateDictFile(const std::string& path) {
-  const c10::IValue top = loadPickled(path);
+StateDict loadStateDictFile(const std::string& path, const CheckpointReadOptions& options) {
+  const c10::IValue top = loadPickled(path, options);
   if (!top.isGenericDict()) throw CheckpointError(path + ": expected a dict of tensors, found a " + top.tagKind());
   c10::impl::GenericDict dict = top.toGenericDict();
   // Training checkpoints keep the weights under one of these keys.

@@ -18,9 +18,16 @@ class CheckpointError : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+struct CheckpointReadOptions {
+  // Check every zip record's CRC-32 (neither LibTorch nor torch.load does), so that a file damaged
+  // after it was written is refused naming the record. Off only to save the time the check takes.
+  bool verifyCrc = true;
+};
+
 // The whole pickled object of a .pth file. Dicts (plain or OrderedDict) come back as
 // c10::impl::GenericDict in file order, tensors as CPU tensors sharing storage where the file did.
-c10::IValue loadPickled(const std::string& path);
+// The zip directory is checked (offsets, sizes, overlaps) before anything is read.
+c10::IValue loadPickled(const std::string& path, const CheckpointReadOptions& options = {});
 
 // Writes `value` (dicts with string/int keys, lists, tuples, tensors, scalars, strings, None).
 // Dicts are written as collections.OrderedDict so that Python sees a state dict.

@@ -24,7 +24,7 @@ struct WeightsReport {
 // Model::loadWeights' policy for a module held elsewhere (e.g. by the trainer): `backbone` is the module
 // when it is a bare classifier, null when it is a GazeCodingModel; `name` describes it in errors.
 WeightsReport loadWeightsInto(torch::nn::Module& module, ImageBackbone* backbone, const std::string& path,
-                              const std::string& name);
+                              const std::string& name, const CheckpointReadOptions& options = {});
 
 class Model {
  public:
@@ -41,7 +41,7 @@ class Model {
   // (ImageNet weights): those keys go to encoder_img and its 1000-class fc is skipped. A backbone
   // whose fc has another width than the file's keeps its own fc and reports the file's as skipped.
   // Throws CheckpointError listing every missing, unexpected or mis-shaped key; the model is then unchanged.
-  WeightsReport loadWeights(const std::string& path);
+  WeightsReport loadWeights(const std::string& path, const CheckpointReadOptions& options = {});
   // Atomically writes the state dict (CPU, the model's dtype) as torch.load reads it.
   void saveWeights(const std::string& path);
 

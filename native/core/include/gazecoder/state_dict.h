@@ -7,6 +7,8 @@
 #include <string>
 #include <vector>
 
+#include "gazecoder/checkpoint.h"
+
 namespace gazecoder {
 
 using StateDict = torch::OrderedDict<std::string, torch::Tensor>;
@@ -17,7 +19,7 @@ StateDict stateDictOf(const torch::nn::Module& module);
 
 // Reads a state dict from a .pth file: a top-level dict of tensors, or a dict holding one under
 // "state_dict" or "model" (training checkpoints). Non-tensor entries are an error naming the key.
-StateDict loadStateDictFile(const std::string& path);
+StateDict loadStateDictFile(const std::string& path, const CheckpointReadOptions& options = {});
 
 // Writes a state dict as an OrderedDict that torch.load + load_state_dict(strict=True) accept.
 void saveStateDictFile(const std::string& path, const StateDict& state);
