@@ -35,9 +35,55 @@ std::string headerField(const std::string& header, const std::string& key, const
   if (pos == std::string::npos) throw DatasetError(path + ": malformed .npy header");
   ++pos;
   while (pos < header.size() && header[pos] == ' ') ++pos;
-  if (pos < header.size() && header[pos] == '(') return header.substr(pos, header.find(')', pos) - pos + 1);
+  if (pos < header.size() && header[pos] == '(') {
+    const auto close = header.find(')', pos);
+    if (close == std::string::npos) throw DatasetError(path + ": malformed .npy header: unterminated '" + key + "'");
+    return header.substr(pos, close - pos + 1);
+  }
   const auto end = header.find_first_of(",}", pos);
   return header.substr(pos, end - pos);
+}
+
+// A shape tuple such as "(3, 4)", "(3,)" or "()": non-negative dims whose product fits int64.
+std::vector<int64_t> parseShape(const std::string& text, const std::string& path) {
+  const auto malformed = [&](const std::string& why) {
+    return DatasetError(path + ": malformed shape " + text + " in the .npy header: " + why);
+  };
+  if (text.size() < 2 || text.front() != '(' || text.back() != ')') throw malformed("not a tuple");
+  std::vector<std::string> items;
+  std::string item;
+  for (size_t i = 1; i + 1 < text.size(); ++i) {
+    if (text[i] == ',') {
+      items.push_back(item);
+      item.clear();
+    } else if (text[i] != ' ') {
+      item += text[i];
+    }
+  }
+  if (!item.empty() || !items.empty()) items.push_back(item);
+  if (!items.empty() && items.back().empty() && items.size() > 1) items.pop_back();  // "(3,)"
+  std::vector<int64_t> shape;
+  int64_t numel = 1;
+  for (const auto& dim : items) {
+    if (dim.empty()) throw malformed("empty dimension");
+    if (dim[0] == '-') throw malformed("negative dimension " + dim);
+    if (dim.find_first_not_of("0123456789") != std::string::npos || dim.size() > 18) {
+      throw malformed("dimension " + dim + " is not a size");
+    }
+    shape.push_back(std::stoll(dim));
+    if (__builtin_mul_overflow(numel, shape.back(), &numel)) throw malformed("its element count overflows 64 bits");
+  }
+  return shape;
+}
+
+// Bytes per element of a little-endian (or byte-sized) integer, float or bool descr; 0 when unsupported.
+size_t itemSizeOf(const std::string& descr) {
+  if (descr.size() != 3) return 0;
+  const char order = descr[0], kind = descr[1], size = descr[2];
+  if (kind != 'u' && kind != 'i' && kind != 'f' && kind != 'b') return 0;
+  if (size != '1' && size != '2' && size != '4' && size != '8') return 0;
+  if (order == '>' || (order == '|' && size != '1') || (order != '<' && order != '|' && order != '=')) return 0;
+  return static_cast<size_t>(size - '0');
 }
 
 }  // namespace
@@ -83,27 +129,23 @@ NpyFile NpyFile::open(const std::string& path) {
   const std::string header(reinterpret_cast<const char*>(bytes) + headerStart, headerLength);
 
   std::string descr = headerField(header, "descr", path);
-  if (descr.size() < 2 || (descr.front() != '\'' && descr.front() != '"')) throw DatasetError(path + ": malformed descr");
+  if (descr.size() < 2 || (descr.front() != '\'' && descr.front() != '"') || descr.back() != descr.front()) {
+    throw DatasetError(path + ": malformed descr");
+  }
   file.descr_ = descr.substr(1, descr.size() - 2);
   if (headerField(header, "fortran_order", path).find("True") != std::string::npos) {
     throw DatasetError(path + ": Fortran-ordered arrays are not supported (save it C-ordered)");
   }
-  const std::string shape = headerField(header, "shape", path);
-  std::istringstream dims(shape.substr(1, shape.size() - 2));
-  std::string dim;
-  while (std::getline(dims, dim, ',')) {
-    if (dim.find_first_not_of(' ') == std::string::npos) continue;
-    file.shape_.push_back(std::stoll(dim));
-  }
+  file.shape_ = parseShape(headerField(header, "shape", path), path);
 
-  const char kind = file.descr_.size() >= 3 ? file.descr_[1] : '?';
-  const size_t itemSize = file.descr_.size() >= 3 ? std::stoul(file.descr_.substr(2)) : 0;
-  if (file.descr_[0] == '>' || (itemSize > 1 && file.descr_[0] == '|') || !(kind == 'u' || kind == 'i' || kind == 'f' || kind == 'b')) {
-    throw DatasetError(path + ": unsupported dtype '" + file.descr_ + "' (little-endian numeric arrays only)");
-  }
+  const size_t itemSize = itemSizeOf(file.descr_);
+  if (itemSize == 0) throw DatasetError(path + ": unsupported dtype '" + file.descr_ + "' (little-endian numeric arrays only)");
   const size_t dataOffset = headerStart + headerLength;
-  const size_t need = static_cast<size_t>(file.numel()) * itemSize;
-  if (dataOffset + need > size) {
+  uint64_t need = 0;
+  if (__builtin_mul_overflow(static_cast<uint64_t>(file.numel()), itemSize, &need)) {
+    throw DatasetError(path + ": shape " + shapeText(file.shape_) + " needs more bytes than any file holds");
+  }
+  if (need > size - dataOffset) {
     throw DatasetError(path + ": truncated: shape " + shapeText(file.shape_) + " needs " + std::to_string(need) +
                        " bytes of data, the file holds " + std::to_string(size - dataOffset));
   }
