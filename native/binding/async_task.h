@@ -1,7 +1,7 @@
 #pragma once
 // Runs native work on a libuv worker thread and settles a JS promise with its result.
 // C++ errors (c10::Error, std::exception) reject the promise with their message.
-#include <napi.h>
+#include "napi_exceptions.h"
 
 #include <functional>
 #include <memory>

@@ -1,39 +1,56 @@
 #pragma once
 #include <c10/util/Exception.h>
-#include <napi.h>
 
 #include <exception>
+#include <new>
 #include <string>
+#include <type_traits>
+
+#include "napi_exceptions.h"
 
 namespace gazecoder::binding {
 
-// Runs `fn`; on a C++ exception stores its message (without LibTorch's C++ backtrace) and returns false.
+// The message of the exception being handled (call inside a catch block), without LibTorch's C++ backtrace.
+inline std::string currentErrorMessage() {
+  try {
+    throw;
+  } catch (const c10::Error& e) {
+    return e.what_without_backtrace();
+  } catch (const std::bad_alloc& e) {
+    return std::string("out of memory (") + e.what() + ")";
+  } catch (const std::exception& e) {
+    return e.what();
+  } catch (...) {
+    return "unknown native error";
+  }
+}
+
+// Runs `fn`; on a C++ exception stores its message and returns false. For worker threads.
 template <typename Fn>
 bool captureErrors(Fn&& fn, std::string& message) {
   try {
     fn();
     return true;
-  } catch (const c10::Error& e) {
-    message = e.what_without_backtrace();
-  } catch (const std::exception& e) {
-    message = e.what();
   } catch (...) {
-    message = "unknown native error";
+    message = currentErrorMessage();
   }
   return false;
 }
 
-// For synchronous calls: C++ exceptions become JS exceptions thrown into the caller.
+// Every synchronous entry point runs its whole body, argument conversion included, through this, so
+// that no C++ exception reaches N-API: JS errors (the TypeErrors and RangeErrors naming an argument,
+// or an exception a JS getter threw) pass through, any other failure becomes a JS Error.
 template <typename Fn>
-auto rethrowAsJs(Napi::Env env, Fn&& fn) -> decltype(fn()) {
+auto guarded(Napi::Env env, Fn&& fn) -> decltype(fn()) {
   std::string message;
-  if constexpr (std::is_void_v<decltype(fn())>) {
-    if (!captureErrors(fn, message)) throw Napi::Error::New(env, message);
-  } else {
-    decltype(fn()) result{};
-    if (!captureErrors([&] { result = fn(); }, message)) throw Napi::Error::New(env, message);
-    return result;
+  try {
+    return fn();
+  } catch (const Napi::Error&) {
+    throw;
+  } catch (...) {
+    message = currentErrorMessage();
   }
+  throw Napi::Error::New(env, message);
 }
 
 }  // namespace gazecoder::binding

@@ -1,5 +1,6 @@
 #include "model_wrap.h"
 
+#include <cstdint>
 #include <optional>
 
 #include "async_task.h"
@@ -16,7 +17,7 @@ c10::ScalarType parseDtype(Napi::Env env, const std::string& name) {
   if (name == "float64") return torch::kFloat64;
   if (name == "float16") return torch::kFloat16;
   if (name == "bfloat16") return torch::kBFloat16;
-  throw Napi::TypeError::New(env, "dtype must be float32, float64, float16 or bfloat16, got '" + name + "'");
+  throw Napi::RangeError::New(env, "dtype must be float32, float64, float16 or bfloat16, got '" + name + "'");
 }
 
 Napi::Array stringArray(Napi::Env env, const std::vector<std::string>& values) {
@@ -60,21 +61,23 @@ ModelWrap::ModelWrap(const Napi::CallbackInfo& args) : Napi::ObjectWrap<ModelWra
 
 Napi::Value ModelWrap::Create(const Napi::CallbackInfo& args) {
   Napi::Env env = args.Env();
-  const Napi::Object options = optionalObject(args, 0, "spec");
-  ModelSpec spec;
-  spec.arch = stringOr(options, "arch", spec.arch);
-  const std::string kind = stringOr(options, "kind", "gaze");
-  if (kind != "gaze" && kind != "backbone") throw Napi::TypeError::New(env, "kind must be 'gaze' or 'backbone', got '" + kind + "'");
-  spec.kind = kind == "gaze" ? ModelSpec::Kind::Gaze : ModelSpec::Kind::Backbone;
-  spec.numClasses = static_cast<int64_t>(numberOr(options, "numClasses", static_cast<double>(spec.numClasses)));
-  spec.window = static_cast<int64_t>(numberOr(options, "window", static_cast<double>(spec.window)));
-  const std::string device = stringOr(options, "device", "cpu");
-  auto* constructor = env.GetInstanceData<Napi::FunctionReference>();
-  return runAsync<std::shared_ptr<Model>>(
-      env, "gazecoder.createModel", [spec, device] { return std::make_shared<Model>(spec, device); },
-      [constructor](Napi::Env env, std::shared_ptr<Model>& model) -> Napi::Value {
-        return constructor->New({Napi::External<std::shared_ptr<Model>>::New(env, &model)});
-      });
+  return guarded(env, [&]() -> Napi::Value {
+    const Napi::Object options = optionalObject(args, 0, "spec");
+    ModelSpec spec;
+    spec.arch = stringOr(options, "arch", spec.arch);
+    const std::string kind = stringOr(options, "kind", "gaze");
+    if (kind != "gaze" && kind != "backbone") throw Napi::TypeError::New(env, "kind must be 'gaze' or 'backbone', got '" + kind + "'");
+    spec.kind = kind == "gaze" ? ModelSpec::Kind::Gaze : ModelSpec::Kind::Backbone;
+    spec.numClasses = integerOr(options, "numClasses", spec.numClasses, 1, INT32_MAX);
+    spec.window = integerOr(options, "window", spec.window, 1, INT32_MAX);
+    const std::string device = stringOr(options, "device", "cpu");
+    auto* constructor = env.GetInstanceData<Napi::FunctionReference>();
+    return runAsync<std::shared_ptr<Model>>(
+        env, "gazecoder.createModel", [spec, device] { return std::make_shared<Model>(spec, device); },
+        [constructor](Napi::Env env, std::shared_ptr<Model>& model) -> Napi::Value {
+          return constructor->New({Napi::External<std::shared_ptr<Model>>::New(env, &model)});
+        });
+  });
 }
 
 std::shared_ptr<Model> ModelWrap::live(Napi::Env env) const {
@@ -84,61 +87,74 @@ std::shared_ptr<Model> ModelWrap::live(Napi::Env env) const {
 
 Napi::Value ModelWrap::Describe(const Napi::CallbackInfo& args) {
   Napi::Env env = args.Env();
-  auto model = live(env);
-  Napi::Object out = Napi::Object::New(env);
-  out.Set("arch", model->spec().arch);
-  out.Set("kind", model->spec().kind == ModelSpec::Kind::Gaze ? "gaze" : "backbone");
-  out.Set("device", model->device().str());
-  out.Set("parameterCount", static_cast<double>(model->parameterCount()));
-  const auto shapes = rethrowAsJs(env, [&] { return model->stateShapes(); });
-  Napi::Array state = Napi::Array::New(env, shapes.size());
-  for (size_t i = 0; i < shapes.size(); ++i) {
-    Napi::Object entry = Napi::Object::New(env);
-    entry.Set("key", shapes[i].first);
-    entry.Set("shape", shapeArray(env, shapes[i].second));
-    state.Set(static_cast<uint32_t>(i), entry);
-  }
-  out.Set("state", state);
-  return out;
+  return guarded(env, [&]() -> Napi::Value {
+    auto model = live(env);
+    Napi::Object out = Napi::Object::New(env);
+    out.Set("arch", model->spec().arch);
+    out.Set("kind", model->spec().kind == ModelSpec::Kind::Gaze ? "gaze" : "backbone");
+    out.Set("device", model->device().str());
+    out.Set("parameterCount", static_cast<double>(model->parameterCount()));
+    const auto shapes = model->stateShapes();
+    Napi::Array state = Napi::Array::New(env, shapes.size());
+    for (size_t i = 0; i < shapes.size(); ++i) {
+      Napi::Object entry = Napi::Object::New(env);
+      entry.Set("key", shapes[i].first);
+      entry.Set("shape", shapeArray(env, shapes[i].second));
+      state.Set(static_cast<uint32_t>(i), entry);
+    }
+    out.Set("state", state);
+    return out;
+  });
 }
 
 Napi::Value ModelWrap::LoadWeights(const Napi::CallbackInfo& args) {
-  auto model = live(args.Env());
-  const std::string path = requireString(args, 0, "path");
-  return runAsync<WeightsReport>(
-      args.Env(), "gazecoder.loadWeights", [model, path] { return model->loadWeights(path); },
-      [](Napi::Env env, WeightsReport& report) -> Napi::Value { return reportToJs(env, report); });
+  Napi::Env env = args.Env();
+  return guarded(env, [&]() -> Napi::Value {
+    auto model = live(env);
+    const std::string path = requirePath(args, 0, "path");
+    CheckpointReadOptions read;
+    read.verifyCrc = boolOr(optionalObject(args, 1, "options"), "verifyCrc", read.verifyCrc);
+    return runAsync<WeightsReport>(
+        env, "gazecoder.loadWeights", [model, path, read] { return model->loadWeights(path, read); },
+        [](Napi::Env env, WeightsReport& report) -> Napi::Value { return reportToJs(env, report); });
+  });
 }
 
 Napi::Value ModelWrap::SaveWeights(const Napi::CallbackInfo& args) {
-  auto model = live(args.Env());
-  const std::string path = requireString(args, 0, "path");
-  return runAsync<Empty>(
-      args.Env(), "gazecoder.saveWeights", [model, path] { model->saveWeights(path); return Empty{}; },
-      [](Napi::Env env, Empty&) -> Napi::Value { return env.Undefined(); });
+  Napi::Env env = args.Env();
+  return guarded(env, [&]() -> Napi::Value {
+    auto model = live(env);
+    const std::string path = requirePath(args, 0, "path");
+    return runAsync<Empty>(
+        env, "gazecoder.saveWeights", [model, path] { model->saveWeights(path); return Empty{}; },
+        [](Napi::Env env, Empty&) -> Napi::Value { return env.Undefined(); });
+  });
 }
 
 Napi::Value ModelWrap::Forward(const Napi::CallbackInfo& args) {
   Napi::Env env = args.Env();
-  auto model = live(env);
-  if (args.Length() < 1) throw Napi::TypeError::New(env, "forward(images, boxes?, train?) needs images");
-  torch::Tensor images = tensorFromJs(args[0], "images");
-  std::optional<torch::Tensor> boxes;
-  if (args.Length() > 1 && !args[1].IsUndefined() && !args[1].IsNull()) boxes = tensorFromJs(args[1], "boxes");
-  const bool train = args.Length() > 2 && args[2].ToBoolean().Value();
-  return runAsync<torch::Tensor>(
-      env, "gazecoder.forward", [model, images, boxes, train] { return model->forward(images, boxes, train); },
-      [](Napi::Env env, torch::Tensor& out) -> Napi::Value { return tensorToJs(env, out); });
+  return guarded(env, [&]() -> Napi::Value {
+    auto model = live(env);
+    torch::Tensor images = tensorFromJs(argument(args, 0), "images");
+    std::optional<torch::Tensor> boxes;
+    if (!argument(args, 1).IsUndefined() && !argument(args, 1).IsNull()) boxes = tensorFromJs(args[1], "boxes");
+    const bool train = argument(args, 2).ToBoolean().Value();
+    return runAsync<torch::Tensor>(
+        env, "gazecoder.forward", [model, images, boxes, train] { return model->forward(images, boxes, train); },
+        [](Napi::Env env, torch::Tensor& out) -> Napi::Value { return tensorToJs(env, out); });
+  });
 }
 
 Napi::Value ModelWrap::Convert(const Napi::CallbackInfo& args) {
   Napi::Env env = args.Env();
-  auto model = live(env);
-  const c10::ScalarType dtype = parseDtype(env, requireString(args, 0, "dtype"));
-  const bool channelsLast = args.Length() > 1 && args[1].ToBoolean().Value();
-  return runAsync<Empty>(
-      env, "gazecoder.convert", [model, dtype, channelsLast] { model->convert(dtype, channelsLast); return Empty{}; },
-      [](Napi::Env env, Empty&) -> Napi::Value { return env.Undefined(); });
+  return guarded(env, [&]() -> Napi::Value {
+    auto model = live(env);
+    const c10::ScalarType dtype = parseDtype(env, requireString(args, 0, "dtype"));
+    const bool channelsLast = argument(args, 1).ToBoolean().Value();
+    return runAsync<Empty>(
+        env, "gazecoder.convert", [model, dtype, channelsLast] { model->convert(dtype, channelsLast); return Empty{}; },
+        [](Napi::Env env, Empty&) -> Napi::Value { return env.Undefined(); });
+  });
 }
 
 Napi::Value ModelWrap::Dispose(const Napi::CallbackInfo& args) {

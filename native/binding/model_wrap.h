@@ -1,5 +1,5 @@
 #pragma once
-#include <napi.h>
+#include "napi_exceptions.h"
 
 #include <memory>
 

@@ -1,24 +1,28 @@
 // NativeModel.predictWindows(options): the model's prediction for every window of a packed dataset's
 // videos (core: gazecoder/evaluate/window_predictions.h), on a worker thread.
+#include <cstdint>
 #include <cstring>
 
 #include "async_task.h"
 #include "gazecoder/evaluate/window_predictions.h"
+#include "gazecoder/train/batch_loader.h"
 #include "js_values.h"
 #include "model_wrap.h"
 
 namespace gazecoder::binding {
 namespace {
 
-std::array<float, 3> triple(const Napi::Object& options, const char* key, const std::array<float, 3>& fallback) {
+// Three finite numbers (per-channel mean or std); `positive` for divisors.
+std::array<float, 3> triple(const Napi::Object& options, const char* key, const std::array<float, 3>& fallback, bool positive) {
   Napi::Value v = options.Get(key);
   if (v.IsUndefined()) return fallback;
   if (!v.IsArray() || v.As<Napi::Array>().Length() != 3) throw Napi::TypeError::New(options.Env(), std::string(key) + " must be an array of 3 numbers");
   std::array<float, 3> out{};
   for (uint32_t i = 0; i < 3; ++i) {
-    Napi::Value x = v.As<Napi::Array>().Get(i);
-    if (!x.IsNumber()) throw Napi::TypeError::New(options.Env(), std::string(key) + " must be an array of 3 numbers");
-    out[i] = x.As<Napi::Number>().FloatValue();
+    const std::string name = std::string(key) + "[" + std::to_string(i) + "]";
+    const double x = finiteNumber(v.As<Napi::Array>().Get(i), name);
+    if (positive && !(x > 0)) throw Napi::RangeError::New(options.Env(), name + " must be positive, got " + describeNumber(x));
+    out[i] = static_cast<float>(x);
   }
   return out;
 }
@@ -65,23 +69,22 @@ Napi::Value predictionsToJs(Napi::Env env, const WindowPredictions& p) {
 
 Napi::Value ModelWrap::PredictWindows(const Napi::CallbackInfo& args) {
   Napi::Env env = args.Env();
-  auto model = live(env);
-  const Napi::Object options = optionalObject(args, 0, "options");
-  const std::vector<train::VideoSource> videos = videosFromJs(options);
-  WindowPredictionOptions o;
-  o.imageSize = static_cast<int64_t>(numberOr(options, "imageSize", static_cast<double>(o.imageSize)));
-  o.samples.windowSize = static_cast<int64_t>(numberOr(options, "windowSize", static_cast<double>(o.samples.windowSize)));
-  o.samples.stride = static_cast<int64_t>(numberOr(options, "stride", static_cast<double>(o.samples.stride)));
-  o.mean = triple(options, "mean", o.mean);
-  o.std = triple(options, "std", o.std);
-  o.batchSize = static_cast<int64_t>(numberOr(options, "batchSize", static_cast<double>(o.batchSize)));
-  o.workers = static_cast<int>(numberOr(options, "workers", o.workers));
-  if (o.batchSize <= 0 || o.workers <= 0 || o.samples.windowSize <= 0 || o.samples.stride <= 0) {
-    throw Napi::RangeError::New(env, "batchSize, workers, windowSize and stride must be positive");
-  }
-  return runAsync<WindowPredictions>(
-      env, "gazecoder.predictWindows", [model, videos, o] { return predictWindows(*model, videos, o); },
-      [](Napi::Env env, WindowPredictions& p) -> Napi::Value { return predictionsToJs(env, p); });
+  return guarded(env, [&]() -> Napi::Value {
+    auto model = live(env);
+    const Napi::Object options = optionalObject(args, 0, "options");
+    const std::vector<train::VideoSource> videos = videosFromJs(options);
+    WindowPredictionOptions o;
+    o.imageSize = integerOr(options, "imageSize", o.imageSize, 1, INT32_MAX);
+    o.samples.windowSize = integerOr(options, "windowSize", o.samples.windowSize, 1, INT32_MAX);
+    o.samples.stride = integerOr(options, "stride", o.samples.stride, 1, INT32_MAX);
+    o.mean = triple(options, "mean", o.mean, false);
+    o.std = triple(options, "std", o.std, true);
+    o.batchSize = integerOr(options, "batchSize", o.batchSize, 1, INT32_MAX);
+    o.workers = static_cast<int>(integerOr(options, "workers", o.workers, 1, train::kMaxLoaderWorkers));
+    return runAsync<WindowPredictions>(
+        env, "gazecoder.predictWindows", [model, videos, o] { return predictWindows(*model, videos, o); },
+        [](Napi::Env env, WindowPredictions& p) -> Napi::Value { return predictionsToJs(env, p); });
+  });
 }
 
 }  // namespace gazecoder::binding

@@ -1,7 +1,8 @@
 #include "train_values.h"
 
-#include <cmath>
+#include <limits>
 #include <string>
+#include <type_traits>
 
 #include "js_values.h"
 
@@ -10,13 +11,15 @@ namespace {
 
 using namespace gazecoder::train;
 
+// An integer member that T holds exactly; whether its value makes sense is the core's TrainConfig's call.
 template <typename T>
 std::optional<T> optionalInteger(const Napi::Object& o, const char* key) {
-  const auto v = optionalNumber(o, key);
+  const int64_t min = std::is_signed_v<T> ? -kMaxSafeInteger : 0;
+  const int64_t max = static_cast<uint64_t>(std::numeric_limits<T>::max()) > static_cast<uint64_t>(kMaxSafeInteger)
+                          ? kMaxSafeInteger
+                          : static_cast<int64_t>(std::numeric_limits<T>::max());
+  const auto v = binding::optionalInteger(o, key, min, max);
   if (!v) return std::nullopt;
-  if (!std::isfinite(*v) || std::floor(*v) != *v) {
-    throw Napi::TypeError::New(o.Env(), std::string(key) + " must be an integer, got " + std::to_string(*v));
-  }
   return static_cast<T>(*v);
 }
 

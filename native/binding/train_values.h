@@ -1,7 +1,7 @@
 #pragma once
 // Training across the boundary: the JS options object -> TrainRequest, and the core's events -> the
 // plain objects that @gazecoder/torch's train() yields (see packages/torch/src/train.ts for the types).
-#include <napi.h>
+#include "napi_exceptions.h"
 
 #include "gazecoder/train/trainer.h"
 

@@ -12,6 +12,8 @@
 #include <climits>
 #include <cstdlib>
 #include <cstring>
+#include <stdexcept>
+#include <string>
 #include <thread>
 
 #include "gazecoder/build_config.h"
@@ -97,6 +99,9 @@ RuntimeInfo runtimeInfo() {
 }
 
 int configureThreads(int n) {
+  if (n > kMaxThreads) {
+    throw std::invalid_argument("at most " + std::to_string(kMaxThreads) + " threads, got " + std::to_string(n));
+  }
   if (n <= 0) n = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   at::set_num_threads(n);
   return at::get_num_threads();

@@ -20,6 +20,7 @@ std::vector<int64_t> epochOrder(int64_t count, bool shuffle, uint64_t seed, int6
 }
 
 int64_t batchCount(int64_t count, const LoaderOptions& options) {
+  TORCH_CHECK(options.batchSize > 0, "batch size must be positive, got ", options.batchSize);
   const int64_t full = count / options.batchSize;
   const int64_t rest = count % options.batchSize;
   const bool keepRest = rest > 0 && !options.dropLast && !(options.dropLastSingle && rest < 2 * options.shardCount);
@@ -32,21 +33,32 @@ BatchLoader::BatchLoader(const Dataset& dataset, const std::vector<Sample>& samp
       order_(epochOrder(static_cast<int64_t>(samples.size()), options_.shuffle, options_.seed, options_.epoch)),
       batches_(batchCount(static_cast<int64_t>(samples.size()), options_)), nextToProduce_(firstBatch),
       nextToConsume_(firstBatch) {
-  TORCH_CHECK(options_.batchSize > 0, "batch size must be positive");
   TORCH_CHECK(options_.shardCount > 0 && options_.shardIndex >= 0 && options_.shardIndex < options_.shardCount,
               "shard ", options_.shardIndex, " of ", options_.shardCount, " does not exist");
+  TORCH_CHECK(options_.workers <= kMaxLoaderWorkers, "at most ", kMaxLoaderWorkers, " data loader workers, got ",
+              options_.workers);
   const int workers = std::max(1, options_.workers);
-  for (int i = 0; i < workers; ++i) workers_.emplace_back([this] { work(); });
+  try {
+    for (int i = 0; i < workers; ++i) workers_.emplace_back([this] { work(); });
+  } catch (const std::exception& e) {
+    // No destructor runs for a half-built loader, and a joinable std::thread would terminate the process.
+    const size_t started = workers_.size();
+    stopWorkers();
+    TORCH_CHECK(false, "cannot start data loader thread ", started + 1, " of ", workers, ": ", e.what());
+  }
 }
 
-BatchLoader::~BatchLoader() {
+void BatchLoader::stopWorkers() {
   {
     std::lock_guard<std::mutex> lock(mutex_);
     stopping_ = true;
   }
   changed_.notify_all();
   for (auto& worker : workers_) worker.join();
+  workers_.clear();
 }
+
+BatchLoader::~BatchLoader() { stopWorkers(); }
 
 std::optional<Batch> BatchLoader::next() {
   std::unique_lock<std::mutex> lock(mutex_);

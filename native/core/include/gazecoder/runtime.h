@@ -31,8 +31,11 @@ struct RuntimeInfo {
 
 RuntimeInfo runtimeInfo();
 
-// Sets LibTorch's intra-op thread count; n <= 0 means one per hardware thread.
-// Returns the count in effect.
+// More intra-op threads than this is a typo: OpenMP would fail to start them and end the process.
+constexpr int kMaxThreads = 1024;
+
+// Sets LibTorch's intra-op thread count; n <= 0 means one per hardware thread. Throws
+// std::invalid_argument above kMaxThreads. Returns the count in effect.
 int configureThreads(int n);
 
 }  // namespace gazecoder

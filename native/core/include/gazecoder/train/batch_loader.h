@@ -27,13 +27,16 @@ struct Batch {
   torch::Tensor labels;  // B int64
 };
 
+// More loader threads than any machine has cores for is a mistake, not a setting.
+constexpr int kMaxLoaderWorkers = 256;
+
 struct LoaderOptions {
   int64_t batchSize = 64;
   bool shuffle = false;
   uint64_t seed = 0;
   int64_t epoch = 0;
   SampleTransform transform;
-  int workers = 2;
+  int workers = 2;  // at most kMaxLoaderWorkers
   int prefetch = 4;           // batches ready ahead of the consumer, per loader
   bool pinMemory = false;     // page-locked batches for non-blocking host-to-GPU copies (CUDA only)
   bool dropLast = false;      // drop a final partial batch (static shapes)
@@ -79,6 +82,7 @@ class BatchLoader {
   std::vector<std::thread> workers_;
 
   void work();
+  void stopWorkers();
   Batch assemble(int64_t index) const;
 };
 
