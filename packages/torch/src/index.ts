@@ -1,10 +1,10 @@
-export { runtimeInfo, setThreads, type RuntimeInfo } from './runtime';
+export { exitNow, runtimeInfo, setThreads, type RuntimeInfo } from './runtime';
 export { selfTest, type SelfTestOptions, type SelfTestResult } from './self-test';
 export { defaultThreads } from './native';
-export { Model, type ModelSpec, type WeightsReport, type StateEntry, type Dtype } from './model';
+export { Model, type ModelSpec, type WeightsReport, type LoadWeightsOptions, type StateEntry, type Dtype } from './model';
 export type { WindowPredictionOptions, WindowPredictions, DatasetSplit } from './window-predictions';
 export { readNpy, writeNpy } from './npy';
-export { numel, type Tensor } from './tensor';
+export { checkTensor, numel, type Tensor } from './tensor';
 export { train, type TrainingRun } from './train';
 export type { DistributedOptions, TrainOptions } from './train-options';
 export type { TrainEvent, TrainStartEvent, TrainStepEvent, TrainEpochEvent, TrainDoneEvent, PerClass } from './train-events';

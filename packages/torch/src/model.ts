@@ -1,5 +1,5 @@
 import { native, type NativeModel } from './native';
-import type { Tensor } from './tensor';
+import { checkTensor, type Tensor } from './tensor';
 import { windowRequest, type WindowPredictionOptions, type WindowPredictions } from './window-predictions';
 
 /** Which network to build. */
@@ -23,6 +23,11 @@ export interface WeightsReport {
   loaded: string[];
   /** Keys of the file left out on purpose, e.g. the 1000-class `fc.*` of ImageNet weights. */
   skipped: string[];
+}
+
+export interface LoadWeightsOptions {
+  /** Check every zip record's CRC-32 before the weights are used (default true). */
+  verifyCrc?: boolean;
 }
 
 export interface StateEntry {
@@ -69,9 +74,11 @@ export class Model implements AsyncDisposable {
    * Loads a `.pth` state dict: our own checkpoints, iCatcher+ checkpoints (DDP `module.` prefix
    * stripped), or torchvision ImageNet weights (into `encoder_img` of a gaze model, `fc` skipped).
    * Rejects, naming every missing, unexpected or mis-shaped key; the model is then unchanged.
+   * Every zip record's CRC-32 is checked first (`torch.load` checks none), so a file damaged after it
+   * was written is refused naming the record; `verifyCrc: false` skips that check to save its time.
    */
-  loadWeights(path: string): Promise<WeightsReport> {
-    return this.#handle().loadWeights(path);
+  loadWeights(path: string, options: LoadWeightsOptions = {}): Promise<WeightsReport> {
+    return this.#handle().loadWeights(path, options);
   }
 
   /** Writes the weights atomically as a `.pth` that `torch.load` + `load_state_dict(strict=True)` accept. */
@@ -84,12 +91,14 @@ export class Model implements AsyncDisposable {
    * [away, left, right]. Eval mode unless `train` (BatchNorm then uses and updates batch statistics).
    */
   forward(images: Tensor, boxes?: Tensor, options: { train?: boolean } = {}): Promise<Tensor> {
-    return this.#handle().forward(images, boxes, options.train ?? false);
+    checkTensor(images, 'images');
+    if (boxes !== undefined) checkTensor(boxes, 'boxes');
+    return this.#handle().forward(images, boxes, options?.train ?? false);
   }
 
   /** Converts every parameter and buffer to `dtype` (integer buffers stay), optionally channels_last. */
   convert(dtype: Dtype, options: { channelsLast?: boolean } = {}): Promise<void> {
-    return this.#handle().convert(dtype, options.channelsLast ?? false);
+    return this.#handle().convert(dtype, options?.channelsLast ?? false);
   }
 
   /**
@@ -108,6 +117,7 @@ export class Model implements AsyncDisposable {
    * the overlapping windows that contain it share its embedding.
    */
   encodeImages(images: Tensor): Promise<Tensor> {
+    checkTensor(images, 'images');
     return this.#handle().encodeImages(images);
   }
 
@@ -116,6 +126,8 @@ export class Model implements AsyncDisposable {
    * B×3 logits [away, left, right], what `forward` gives on the windows' images.
    */
   predictFromEmbeddings(embeddings: Tensor, boxes: Tensor): Promise<Tensor> {
+    checkTensor(embeddings, 'embeddings');
+    checkTensor(boxes, 'boxes');
     return this.#handle().predictFromEmbeddings(embeddings, boxes);
   }
 

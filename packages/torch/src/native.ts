@@ -60,7 +60,7 @@ export interface NativeModel {
     parameterCount: number;
     state: { key: string; shape: number[] }[];
   };
-  loadWeights(path: string): Promise<{ interpretedAs: string; loaded: string[]; skipped: string[] }>;
+  loadWeights(path: string, options?: { verifyCrc?: boolean }): Promise<{ interpretedAs: string; loaded: string[]; skipped: string[] }>;
   saveWeights(path: string): Promise<void>;
   forward(images: NativeTensor, boxes: NativeTensor | undefined, train: boolean): Promise<NativeTensor>;
   convert(dtype: string, channelsLast: boolean): Promise<void>;
@@ -114,6 +114,8 @@ export interface NativeAddon {
   createModel(spec: NativeModelSpec): Promise<NativeModel>;
   /** Starts a run on its own thread; onEvent gets every event, the last being `done` or `error`. */
   startTraining(options: NativeTrainOptions, onEvent: (message: NativeTrainMessage) => void): NativeTrainingHandle;
+  /** Ends the process at once, without C++ destructors (see exitNow in runtime.ts). */
+  quickExit(code: number): never;
 }
 
 let addon: NativeAddon | undefined;

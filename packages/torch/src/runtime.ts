@@ -16,3 +16,12 @@ export function setThreads(threads: number): number {
   if (!Number.isInteger(threads)) throw new TypeError(`threads must be an integer, got ${threads}`);
   return native().setThreads(threads);
 }
+
+/**
+ * Ends the process at once with `code`, running neither JS exit handlers nor native destructors: for a
+ * second Ctrl-C while a training thread runs, where `process.exit` would tear LibTorch down under the
+ * thread and could crash the process instead. Checkpoints are written atomically, so none is left half-written.
+ */
+export function exitNow(code: number): never {
+  return native().quickExit(code);
+}
