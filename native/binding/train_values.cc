@@ -87,6 +87,7 @@ TrainRequest trainRequestFromJs(const Napi::Object& o) {
   r.workers = optionalInteger<int64_t>(o, "workers");
   r.earlyStopping = optionalInteger<int64_t>(o, "earlyStopping");
   r.logEvery = optionalInteger<int64_t>(o, "logEvery");
+  r.checkpointEvery = optionalInteger<int64_t>(o, "checkpointEvery");
   r.seed = optionalInteger<uint64_t>(o, "seed");
   r.lr = optionalNumber(o, "lr");
   r.channelsLast = optionalBool(o, "channelsLast");

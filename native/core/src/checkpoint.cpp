@@ -145,11 +145,13 @@ c10::Storage readStorage(CheckedReader& reader, const std::string& path, const s
 void writeArchive(const std::string& path, const std::string& temp, const pickle::Pickled& pickled) {
   std::ofstream out(temp, std::ios::binary | std::ios::trunc);
   if (!out) throw CheckpointError(path + ": cannot create " + temp + ": " + std::strerror(errno));
+  int failure = 0;
   {
     // The writer finalises the archive in its destructor, where a throw would terminate: so its
-    // output function never fails, and the stream's state is checked afterwards.
-    caffe2::serialize::PyTorchStreamWriter writer([&out](const void* data, size_t n) {
-      out.write(static_cast<const char*>(data), static_cast<std::streamsize>(n));
+    // output function never fails, and the stream's state is checked afterwards (with the errno of
+    // the first failed write, e.g. EFBIG or ENOSPC, which later calls may overwrite).
+    caffe2::serialize::PyTorchStreamWriter writer([&out, &failure](const void* data, size_t n) {
+      if (out && !out.write(static_cast<const char*>(data), static_cast<std::streamsize>(n))) failure = errno;
       return n;
     });
     writer.writeRecord("data.pkl", pickled.program.data(), pickled.program.size());
@@ -159,8 +161,8 @@ void writeArchive(const std::string& path, const std::string& temp, const pickle
     }
     writer.writeEndOfFile();
   }
-  out.close();
-  if (!out) throw CheckpointError(path + ": writing " + temp + " failed: " + std::strerror(errno));
+  if (out) out.close();
+  if (!out) throw CheckpointError(path + ": writing " + temp + " failed: " + std::strerror(failure != 0 ? failure : errno));
 }
 
 }  // namespace

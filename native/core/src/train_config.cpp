@@ -196,6 +196,9 @@ TrainConfig resolveConfig(const TrainRequest& r, const c10::IValue* stored) {
   requirePositive(c.workers, "--workers");
   c.logEvery = r.logEvery.value_or(50);
   requirePositive(c.logEvery, "--log-every");
+  // Kept on --resume: a long run that was made safe against kills stays so.
+  if (r.checkpointEvery) requirePositive(*r.checkpointEvery, "--checkpoint-every");
+  c.checkpointEvery = pick.pick<int64_t>(r.checkpointEvery, "checkpoint_every", "--checkpoint-every", 0, false);
 
   c.samples.eliminateTransitions = pick.pick<bool>(r.eliminateTransitions, "eliminate_transitions", "--eliminate-transitions", false, true);
   c.samples.useMutuallyAgreed = pick.pick<bool>(r.useMutuallyAgreed, "use_mutually_agreed", "--use-mutually-agreed", false, true);
@@ -239,6 +242,7 @@ c10::IValue TrainConfig::toIValue() const {
   d.insert("amp", std::string(ampName(amp)));
   d.insert("epochs", epochs);
   d.insert("early_stopping", earlyStopping);
+  d.insert("checkpoint_every", checkpointEvery);
   d.insert("eliminate_transitions", samples.eliminateTransitions);
   d.insert("use_mutually_agreed", samples.useMutuallyAgreed);
   d.insert("horizontal_flip", horizontalFlip);
@@ -261,7 +265,8 @@ std::string TrainConfig::toJson(const std::string& extra) const {
       .integer("earlyStopping", earlyStopping)
       .integer("seed", static_cast<int64_t>(seed))
       .integer("workers", workers)
-      .integer("logEvery", logEvery);
+      .integer("logEvery", logEvery)
+      .integer("checkpointEvery", checkpointEvery);
   json::Object opt;
   opt.string("name", optimizer.kind == OptKind::Adam ? "adam" : "sgd").number("lr", optimizer.lr).number("weightDecay", optimizer.weightDecay);
   if (optimizer.kind == OptKind::Adam) {

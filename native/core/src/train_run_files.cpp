@@ -1,11 +1,13 @@
 #include "train_run_files.h"
 
+#include <signal.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
@@ -48,12 +50,28 @@ void appendLine(const std::string& path, const std::string& line) {
   if (!out) throw fileError(path, "cannot write");
 }
 
+void removeStaleTempFiles(const std::string& dir) {
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::directory_iterator(dir, ec)) {
+    const std::string name = entry.path().filename().string();
+    for (const char* file : {"last.pth", "best.pth", "config.json", "metrics.jsonl"}) {
+      const std::string prefix = std::string(file) + ".tmp-";
+      if (name.rfind(prefix, 0) != 0) continue;
+      char* end = nullptr;
+      const long pid = std::strtol(name.c_str() + prefix.size(), &end, 10);
+      if (pid <= 0 || *end != '\0') continue;
+      if (::kill(static_cast<pid_t>(pid), 0) != 0 && errno == ESRCH) std::filesystem::remove(entry.path(), ec);
+    }
+  }
+}
+
 void truncateMetrics(const std::string& path, int64_t step, int64_t epochsDone) {
   std::ifstream in(path, std::ios::binary);
   if (!in) return;
   std::ostringstream kept;
   std::string line;
   while (std::getline(in, line)) {
+    if (in.eof()) break;  // no newline: cut short by a kill
     if (line.empty()) continue;
     const bool isEpoch = line.find("\"type\":\"epoch\"") != std::string::npos;
     const bool keep = isEpoch ? field(line, "epoch") <= epochsDone : field(line, "step") <= step;

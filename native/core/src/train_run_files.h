@@ -12,8 +12,13 @@ void writeTextAtomically(const std::string& path, const std::string& text);
 // Appends one line and flushes it to the file.
 void appendLine(const std::string& path, const std::string& line);
 
+// Removes the temp files that a killed run left beside the run's files (`<name>.tmp-<pid>` of a
+// process no longer running).
+void removeStaleTempFiles(const std::string& dir);
+
 // Keeps the metrics.jsonl lines a checkpoint covers: step lines up to `step`, epoch lines up to epoch
-// `epochsDone` (1-based); later ones are redone by the resumed run.
+// `epochsDone` (1-based); later ones are redone by the resumed run. A last line without its newline
+// (a kill in the middle of appending it) is dropped.
 void truncateMetrics(const std::string& path, int64_t step, int64_t epochsDone);
 
 }  // namespace gazecoder::train

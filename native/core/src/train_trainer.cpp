@@ -3,6 +3,7 @@
 #include <torch/torch.h>
 
 #include <chrono>
+#include <csignal>
 #include <filesystem>
 #include <fstream>
 #include <memory>
@@ -68,10 +69,13 @@ class Trainer {
     } catch (const std::exception& e) {
       // Keep the steps taken since the last checkpoint (best effort: the failure may recur). Every
       // collective comes before the optimizer step, so a failed one leaves a consistent state.
-      if (progress_.step == savedStep_ || !leader()) throw;
+      // Not after a failed write: the writes of an epoch's end are then half done, and retrying a
+      // write to a full disk only fails again.
+      if (progress_.step == savedStep_ || !leader() || writeFailed_) throw;
       const auto original = std::current_exception();
       try {
-        saveLast();
+        writeLast();
+        savedStep_ = progress_.step;
       } catch (const std::exception&) {
         std::rethrow_exception(original);
       }
@@ -102,11 +106,10 @@ class Trainer {
   Progress progress_;
   int64_t batchesPerEpoch_ = 0;
   int64_t savedStep_ = -1;  // progress_.step of the last last.pth written or read
+  bool lastOnDisk_ = false;  // last.pth exists (read on --resume, or written)
+  bool writeFailed_ = false;  // a run-folder write failed: the last good last.pth is the run's state
   std::string lastPath_, bestPath_, metricsPath_, configPath_;
-  // Step-line averages and the smoothed rate.
-  double logLossSum_ = 0;
-  int64_t logSteps_ = 0;
-  double samplesPerSecond_ = 0;
+  double samplesPerSecond_ = 0;  // smoothed
 
   std::string file(const char* name) const { return (std::filesystem::path(config_.outDir) / name).string(); }
 
@@ -206,7 +209,10 @@ class Trainer {
     const std::optional<TrainingState> resumed = readResumeState(lastPath);
     config_ = resolveConfig(request_, resumed ? &resumed->config : nullptr);
     device_ = resolveDevice(config_.device);
-    if (leader()) std::filesystem::create_directories(config_.outDir);
+    if (leader()) {
+      std::filesystem::create_directories(config_.outDir);
+      removeStaleTempFiles(config_.outDir);
+    }
     lastPath_ = file("last.pth");
     bestPath_ = file("best.pth");
     metricsPath_ = file("metrics.jsonl");
@@ -256,9 +262,14 @@ class Trainer {
       if (scaler_ && !resumed->scaler.isNone()) scaler_->loadState(resumed->scaler);
       progress_ = resumed->progress;
       savedStep_ = progress_.step;
+      lastOnDisk_ = true;
       if (leader()) truncateMetrics(metricsPath_, progress_.step, progress_.epoch);
     }
-    if (!resumed) savedStep_ = 0;  // nothing to keep before the first step
+    if (!resumed) {
+      savedStep_ = 0;  // nothing to keep before the first step
+      // Lines of a run killed before its first checkpoint, which this run redoes.
+      if (leader()) std::filesystem::remove(metricsPath_);
+    }
     if (leader()) writeConfig();
     emitStart(resumed.has_value());
   }
@@ -435,6 +446,12 @@ class Trainer {
       const double rate = static_cast<double>(size) / std::max(seconds, 1e-9);
       samplesPerSecond_ = samplesPerSecond_ == 0 ? rate : 0.8 * samplesPerSecond_ + 0.2 * rate;
       emitStep(result, batch->index + 1);
+      // A periodic mid-epoch checkpoint, so that a killed run loses at most checkpointEvery steps. Not
+      // after the epoch's last batch: the epoch's end writes one after validation anyway.
+      if (config_.checkpointEvery > 0 && progress_.step % config_.checkpointEvery == 0 &&
+          progress_.batch < loader.batches()) {
+        saveLast();
+      }
     }
     if (progress_.batch < loader.batches()) {
       saveLast();
@@ -456,16 +473,16 @@ class Trainer {
     e.stepsPerSecond = samplesPerSecond_ / static_cast<double>(config_.batchSize);
     if (scaler_) e.lossScale = scaler_->scaleValue();
     e.skipped = result.skipped;
-    logLossSum_ += result.loss;
-    ++logSteps_;
+    progress_.logLossSum += result.loss;
+    ++progress_.logSteps;
     if (progress_.step % config_.logEvery == 0) {
       json::Object line;
       line.string("type", "step").integer("epoch", e.epoch).integer("step", e.step).integer("batch", e.batch)
-          .number("loss", logLossSum_ / static_cast<double>(logSteps_)).number("lr", e.lr)
+          .number("loss", progress_.logLossSum / static_cast<double>(progress_.logSteps)).number("lr", e.lr)
           .number("samplesPerSecond", e.samplesPerSecond);
       if (leader()) appendLine(metricsPath_, line.str());
-      logLossSum_ = 0;
-      logSteps_ = 0;
+      progress_.logLossSum = 0;
+      progress_.logSteps = 0;
     }
     sink_(e);
   }
@@ -561,9 +578,12 @@ class Trainer {
     e.bestCheckpoint = bestPath_;
     progress_ = nextEpoch(progress_);
     // metrics.jsonl first: a crash before the checkpoints makes --resume redo (and re-log) the epoch.
-    if (leader()) appendLine(metricsPath_, epochLine(e));
-    if (e.isBest && leader()) saveStateDictFile(bestPath_, cpuState(*model_));
-    saveLast();
+    leaderWrites([&] {
+      appendLine(metricsPath_, epochLine(e));
+      if (e.isBest) saveStateDictFile(bestPath_, cpuState(*model_));
+      writeLast();
+    });
+    savedStep_ = progress_.step;
     sink_(e);
   }
 
@@ -595,18 +615,52 @@ class Trainer {
     return line.str();
   }
 
-  void saveLast() {
-    if (leader()) {
-      TrainingState state;
-      state.model = cpuState(*model_);
-      state.optimizer = optimizer_->state();
-      state.scheduler = scheduler_.state();
-      state.scaler = scaler_ ? scaler_->state() : c10::IValue();
-      state.config = config_.toIValue();
-      state.progress = progress_;
+  // Writes last.pth (rank 0 only; no collective, so that it also serves after a failed one). A failed
+  // write leaves the previous last.pth as it was: savePickled writes a temp file and renames it.
+  void writeLast() {
+    if (!leader()) return;
+    TrainingState state;
+    state.model = cpuState(*model_);
+    state.optimizer = optimizer_->state();
+    state.scheduler = scheduler_.state();
+    state.scaler = scaler_ ? scaler_->state() : c10::IValue();
+    state.config = config_.toIValue();
+    state.progress = progress_;
+    try {
       saveTrainingState(lastPath_, state);
+    } catch (const std::exception& e) {
+      const std::string before = lastOnDisk_ ? "the previous " + lastPath_ + " (step " + std::to_string(savedStep_) + ") is unchanged"
+                                             : "no checkpoint of this run exists yet";
+      throw std::runtime_error(std::string("cannot write the checkpoint: ") + e.what() + "; " + before);
     }
+    lastOnDisk_ = true;
+  }
+
+  // writeLast, with every rank of a job learning whether rank 0's write worked, so that a failed write
+  // ends them all with its message (rather than leaving them waiting for rank 0 at the next collective).
+  void saveLast() {
+    leaderWrites([&] { writeLast(); });
     savedStep_ = progress_.step;
+  }
+
+  template <typename Fn>
+  void leaderWrites(Fn&& write) {
+    std::string failure;
+    std::exception_ptr error;
+    if (leader()) {
+      try {
+        write();
+      } catch (const std::exception& e) {
+        error = std::current_exception();
+        const auto* torchError = dynamic_cast<const c10::Error*>(&e);
+        failure = torchError ? torchError->what_without_backtrace() : e.what();
+        if (failure.empty()) failure = "write failed";
+      }
+    }
+    if (group_) failure = group_->broadcastBytes(failure);
+    writeFailed_ = !failure.empty();
+    if (error) std::rethrow_exception(error);
+    if (!failure.empty()) throw std::runtime_error("rank 0: " + failure);
   }
 
   DoneEvent finish(const std::string& reason) {
@@ -626,6 +680,9 @@ class Trainer {
 }  // namespace
 
 DoneEvent runTraining(const TrainRequest& request, const EventSink& sink, const std::atomic<bool>& stop) {
+  // A write past the file-size limit (ulimit -f) then fails with EFBIG, which the checkpoint writer
+  // reports, instead of SIGXFSZ killing the process with the run's last steps unsaved.
+  std::signal(SIGXFSZ, SIG_IGN);
   Trainer trainer(request, sink, stop);
   return trainer.run();
 }

@@ -17,6 +17,8 @@ c10::IValue Progress::toIValue() const {
   d.insert("correct", correct);
   d.insert("seen", seen);
   d.insert("train_seconds", trainSeconds);
+  d.insert("log_loss_sum", logLossSum);
+  d.insert("log_steps", logSteps);
   d.insert("best_epoch", bestEpoch);
   d.insert("best_accuracy", bestAccuracy);
   d.insert("epochs_since_best", epochsSinceBest);
@@ -35,6 +37,10 @@ Progress Progress::fromIValue(const c10::IValue& value) {
   p.correct = ivalue::getInt(d, "correct", what);
   p.seen = ivalue::getInt(d, "seen", what);
   p.trainSeconds = ivalue::getDouble(d, "train_seconds", what);
+  if (ivalue::has(d, "log_steps")) {  // absent from the states of earlier versions
+    p.logLossSum = ivalue::getDouble(d, "log_loss_sum", what);
+    p.logSteps = ivalue::getInt(d, "log_steps", what);
+  }
   p.bestEpoch = ivalue::getInt(d, "best_epoch", what);
   p.bestAccuracy = ivalue::getDouble(d, "best_accuracy", what);
   p.epochsSinceBest = ivalue::getInt(d, "epochs_since_best", what);

@@ -1,8 +1,12 @@
 // The training loop end to end in the core: run files, exact resume after interruptions (mid-epoch and
-// mid-validation, with another number of loader workers), early stopping, and setting errors.
+// mid-validation, with another number of loader workers, and from periodic checkpoints after a kill),
+// failed checkpoint writes, early stopping, and setting errors.
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
+#include <sys/resource.h>
+
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 
@@ -188,6 +192,102 @@ TEST_F(Trainer, AResumedRunEndsWithTheWeightsOfAnUninterruptedOne) {
   const auto la = lines(dir_ / "straight/metrics.jsonl"), lb = lines(dir_ / "resumed/metrics.jsonl");
   ASSERT_EQ(la.size(), lb.size());
   EXPECT_EQ(strip(la.back()), strip(lb.back()));
+}
+
+// The run's files as a kill -9 would leave them: copied from inside the sink, on the training thread.
+void snapshotRunFolder(const std::string& from, const std::string& to) {
+  std::filesystem::create_directories(to);
+  for (const char* name : {"last.pth", "config.json", "metrics.jsonl"}) {
+    std::filesystem::copy_file(from + "/" + name, to + "/" + name, std::filesystem::copy_options::overwrite_existing);
+  }
+}
+
+std::string withoutTimings(const std::string& line) {
+  std::string out = line;
+  for (const char* key : {"\"samplesPerSecond\"", "\"trainSeconds\""}) {
+    const auto at = out.find(key);
+    if (at != std::string::npos) out = out.substr(0, at);
+  }
+  return out;
+}
+
+TEST_F(Trainer, PeriodicCheckpointsLetAKilledRunContinueExactly) {
+  auto request = tinyRequest(dir_ / "straight");
+  request.checkpointEvery = 3;
+  const TrainedRun straight = train(request);
+  ASSERT_EQ(straight.done.reason, "completed");
+  const int64_t batches = straight.all<StartEvent>()[0].batchesPerEpoch;
+  ASSERT_EQ(batches, 8);
+
+  // Killed after step 13 of 16: the files on disk then hold the checkpoint of step 12 (epoch 2, batch 4),
+  // the step lines up to step 10 and the first epoch's line.
+  request.outDir = dir_ / "killed";
+  train(request, [&](const TrainEvent& e) {
+    const auto* step = std::get_if<StepEvent>(&e);
+    if (step != nullptr && step->step == 13) snapshotRunFolder(dir_ / "killed", dir_ / "resumed");
+    return false;
+  });
+  const auto atKill = loadTrainingState(dir_ / "resumed/last.pth");
+  EXPECT_EQ(atKill.progress.step, 12);
+  EXPECT_EQ(atKill.progress.epoch, 1);
+  EXPECT_EQ(atKill.progress.batch, 4);
+  EXPECT_EQ(atKill.progress.seen, 32);  // the epoch's running sums come along
+  EXPECT_EQ(atKill.progress.logSteps, 2);  // steps 11 and 12, averaged into step 15's line
+  // A kill in the middle of writing leaves a temp file and may cut a line of metrics.jsonl short.
+  std::ofstream(dir_ / "resumed/last.pth.tmp-2147483647") << "PK half a zip";
+  std::ofstream(dir_ / "resumed/metrics.jsonl", std::ios::app) << "{\"type\":\"step\",\"epoch\":2,\"st";
+
+  auto resume = tinyRequest(dir_ / "resumed");
+  resume.resume = true;
+  resume.checkpointEvery.reset();  // kept from last.pth
+  const TrainedRun resumed = train(resume);
+  EXPECT_EQ(resumed.done.reason, "completed");
+  EXPECT_EQ(resumed.all<StartEvent>()[0].startBatch, 4);
+  EXPECT_FALSE(std::filesystem::exists(dir_ / "resumed/last.pth.tmp-2147483647"));
+
+  const auto a = loadTrainingState(dir_ / "straight/last.pth");
+  const auto b = loadTrainingState(dir_ / "resumed/last.pth");
+  expectSameModel(a.model, b.model);
+  const auto am = a.optimizer.toGenericDict().at("exp_avg_sq").toListRef();
+  const auto bm = b.optimizer.toGenericDict().at("exp_avg_sq").toListRef();
+  for (size_t i = 0; i < am.size(); ++i) EXPECT_TRUE(torch::equal(am[i].toTensor(), bm[i].toTensor()));
+  expectSameModel(loadStateDictFile(dir_ / "straight/best.pth"), loadStateDictFile(dir_ / "resumed/best.pth"));
+  // Every line of metrics.jsonl as the uninterrupted run wrote it, step lines' loss averages included.
+  const auto la = lines(dir_ / "straight/metrics.jsonl"), lb = lines(dir_ / "resumed/metrics.jsonl");
+  ASSERT_EQ(la.size(), lb.size());
+  for (size_t i = 0; i < la.size(); ++i) EXPECT_EQ(withoutTimings(la[i]), withoutTimings(lb[i])) << i;
+  EXPECT_EQ(b.progress.logSteps, a.progress.logSteps);
+}
+
+TEST_F(Trainer, ACheckpointWriteThatFailsKeepsThePreviousOneAndEndsTheRun) {
+  auto request = tinyRequest(dir_ / "limited");
+  request.epochs = 1;
+  train(request);
+  const std::string last = dir_ / "limited/last.pth";
+  const auto size = std::filesystem::file_size(last);
+  std::ifstream before(last, std::ios::binary);
+  const std::string bytes((std::istreambuf_iterator<char>(before)), std::istreambuf_iterator<char>());
+
+  // A file-size limit below last.pth's size (SIGXFSZ is ignored by the trainer: the write gets EFBIG).
+  rlimit saved{};
+  ASSERT_EQ(::getrlimit(RLIMIT_FSIZE, &saved), 0);
+  rlimit limited = saved;
+  limited.rlim_cur = size / 2;
+  ASSERT_EQ(::setrlimit(RLIMIT_FSIZE, &limited), 0);
+  request.resume = true;
+  request.epochs = 2;
+  request.checkpointEvery = 2;
+  const std::string error = errorOf([&] { train(request); });
+  ::setrlimit(RLIMIT_FSIZE, &saved);
+  EXPECT_NE(error.find("cannot write the checkpoint: " + last + ": writing " + last + ".tmp-"), std::string::npos) << error;
+  EXPECT_NE(error.find("File too large; the previous " + last + " (step 8) is unchanged"), std::string::npos) << error;
+
+  std::ifstream after(last, std::ios::binary);
+  EXPECT_TRUE(std::string((std::istreambuf_iterator<char>(after)), std::istreambuf_iterator<char>()) == bytes);
+  for (const auto& entry : std::filesystem::directory_iterator(dir_ / "limited")) {
+    EXPECT_EQ(entry.path().filename().string().find(".tmp-"), std::string::npos) << entry.path();
+  }
+  EXPECT_EQ(loadTrainingState(last).progress.step, 8);
 }
 
 TEST_F(Trainer, StopsEarlyWhenValidationAccuracyStopsImproving) {

@@ -56,6 +56,11 @@ export interface TrainOptions {
   earlyStopping?: number;
   /** Steps between the step lines of metrics.jsonl (default 50). */
   logEvery?: number;
+  /**
+   * Steps between mid-epoch writes of last.pth, so that a killed run loses at most this many steps
+   * (unset: last.pth is written at each epoch's end and on stop only). Kept on `resume`.
+   */
+  checkpointEvery?: number;
   /** Multi-tensor optimizer kernels (default true). */
   foreach?: boolean;
   cudnnBenchmark?: boolean;

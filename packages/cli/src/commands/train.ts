@@ -92,6 +92,7 @@ export function registerTrainCommand(program: Command): void {
     .option('--horiz-flip', 'mirror half the windows, swapping left and right')
     .option('--early-stopping <n>', 'stop after n epochs without a better validation accuracy (default 0: never)', nonNegativeInteger('--early-stopping'))
     .option('--log-every <n>', 'steps between step lines of metrics.jsonl (default 50)', positiveInteger('--log-every'))
+    .option('--checkpoint-every <n>', 'also write last.pth every n steps within an epoch, so that a killed run loses at most n steps (kept on --resume)', positiveInteger('--checkpoint-every'))
     .option('--no-foreach', 'per-tensor optimizer updates instead of multi-tensor kernels')
     .option('--cudnn-benchmark', 'cuDNN autotuning of convolutions (default on CUDA)')
     .option('--no-cudnn-benchmark', 'no cuDNN autotuning')

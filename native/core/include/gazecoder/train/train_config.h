@@ -43,7 +43,7 @@ struct TrainRequest {
   std::string outDir;                // the run folder
   bool resume = false;               // continue from outDir/last.pth
   std::optional<std::string> arch, device, optimizer, amp, pretrained, init;
-  std::optional<int64_t> batchSize, epochs, workers, earlyStopping, logEvery;
+  std::optional<int64_t> batchSize, epochs, workers, earlyStopping, logEvery, checkpointEvery;
   std::optional<uint64_t> seed;
   std::optional<double> lr;
   std::optional<bool> channelsLast, eliminateTransitions, useMutuallyAgreed, horizontalFlip, foreach,
@@ -70,6 +70,7 @@ struct TrainConfig {
   int64_t earlyStopping = 0;  // stop after this many epochs without a better validation accuracy; 0 = never
   int64_t workers = 2;
   int64_t logEvery = 50;      // steps between step lines of metrics.jsonl
+  int64_t checkpointEvery = 0;  // steps between mid-epoch last.pth writes; 0 = at epoch ends and stops only
   uint64_t seed = 42;
   SampleOptions samples;
   bool horizontalFlip = false;

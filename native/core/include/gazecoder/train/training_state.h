@@ -23,6 +23,9 @@ struct Progress {
   int64_t correct = 0;
   int64_t seen = 0;
   double trainSeconds = 0;
+  // The steps since the last step line of metrics.jsonl, which averages their loss.
+  double logLossSum = 0;
+  int64_t logSteps = 0;
   // Best validation accuracy so far.
   int64_t bestEpoch = -1;
   double bestAccuracy = -1;
