@@ -33,6 +33,10 @@ export interface CodingComparison {
 export function compareCodings(reference: ReferenceCoding, other: EvaluatedCoding): CodingComparison {
   const session = compareInterval(reference.labels, other.labels, [0, Math.max(reference.end, other.end)]);
   const trials = reference.trials.map((trial) => compareInterval(reference.labels, other.labels, trial));
+  // A deliberate deviation: for a human 1 with exactly one trial, iCatcher+'s
+  // compare_uncollapsed_coding_files keeps the trial as a bare dict instead of a list of one, and its
+  // calc_ICC then fails on it. That is a bookkeeping slip, not a property of the file, so such a video
+  // is evaluated here like any other, its ICCs NaN (fewer than 5 trials).
   return {
     session,
     trials,

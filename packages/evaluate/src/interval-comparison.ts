@@ -63,9 +63,12 @@ function proportionRightOf(sequence: readonly number[]): number {
   return onScreen === 0 ? NaN : right / onScreen;
 }
 
-/** The labels of [start, end), frames past the coding's length reading as −3 (iCatcher+ pads so). */
+/**
+ * The labels of [start, end), frames past the coding's length reading as −3 (iCatcher+ pads so); none
+ * when end ≤ start (numpy's `coding[start:end]`).
+ */
 function slice(labels: FrameLabels, start: number, end: number): number[] {
-  const out = new Array<number>(end - start);
+  const out = new Array<number>(Math.max(0, end - start));
   for (let f = start; f < end; f += 1) out[f - start] = f < labels.length ? (labels[f] as number) : NO_LABEL;
   return out;
 }
@@ -73,10 +76,12 @@ function slice(labels: FrameLabels, start: number, end: number): number[] {
 /**
  * Compares `other` with `reference` on the frames [start, end). Frames beyond a coding's length count
  * as −3. Only mutually valid frames (both ≥ 0) enter agreement, kappa, the confusion matrices,
- * transitions, looking time and proportion right.
+ * transitions, looking time and proportion right. An interval with end ≤ start covers no frame, as a
+ * reversed trial does in iCatcher+ (its looking times are 0, its agreement and proportions NaN).
  */
 export function compareInterval(reference: FrameLabels, other: FrameLabels, [start, end]: Interval): IntervalComparison {
-  if (!Number.isInteger(start) || !Number.isInteger(end) || start < 0 || end < start) {
+  // Negative bounds would index from the end in numpy: iCatcher+ asserts start ≥ 0.
+  if (!Number.isInteger(start) || !Number.isInteger(end) || start < 0 || end < 0) {
     throw new RangeError(`compareInterval: [${start}, ${end}) is not a frame interval`);
   }
   checkLabels(reference, 'reference coding');

@@ -69,6 +69,13 @@ const intervalCases = Array.from({ length: 60 }, () => {
   const start = int(length);
   return { reference, other, start, end: start + int(length + 30 - start) };
 });
+// Reversed and empty intervals, as real Lookit exports' trials can be ([496, 495)): numpy's coding[a:b]
+// with b < a is empty.
+intervalCases.push(
+  { ...intervalCases[0]!, start: 12, end: 3 },
+  { ...intervalCases[1]!, start: 7, end: 7 },
+  { ...intervalCases[2]!, start: 0, end: 0 },
+);
 
 // Whole videos: human 1 with trials, the other coding of another length (a machine's with −1/−2).
 const codingCases = Array.from({ length: 25 }, (_, i) => {
@@ -167,6 +174,7 @@ describe('against scikit-learn, numpy and pandas on random data', () => {
     // the random cases reach the edges: empty overlaps and intervals past the codings
     expect(intervalCases.some(({ reference: h1, end }) => end > h1.length)).toBe(true);
     expect(reference.intervals.some((r) => r.percentAgreement === null)).toBe(true);
+    expect(intervalCases.some(({ start, end }) => end < start)).toBe(true);
   });
 
   it("videos (session, human-1 trials, ICCs) equal a transcription of iCatcher+'s compare_coding_files", () => {

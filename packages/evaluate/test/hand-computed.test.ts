@@ -93,7 +93,16 @@ describe('one interval', () => {
 
   it('names a label that is no class id', () => {
     expect(() => compareInterval([0, 5], [0, 1], [0, 2])).toThrow('reference coding: frame 1 has label 5');
-    expect(() => compareInterval([0, 1], [0, 1], [2, 1])).toThrow('[2, 1) is not a frame interval');
+    expect(() => compareInterval([0, 1], [0, 1], [-1, 1])).toThrow('[-1, 1) is not a frame interval');
+    expect(() => compareInterval([0, 1], [0, 1], [0, 1.5])).toThrow('[0, 1.5) is not a frame interval');
+  });
+
+  it("reads a reversed interval as iCatcher+ reads numpy's coding[2:1]: no frame", () => {
+    const c = compareInterval([0, 1, 2], [0, 1, 2], [2, 1]);
+    expect(c.mutuallyValidFrames).toBe(0);
+    expect(c.lookingTime).toEqual([0, 0]);
+    expect(c.percentAgreement).toBeNaN();
+    expect(c.proportionRight).toEqual([NaN, NaN]);
   });
 });
 

@@ -93,7 +93,7 @@ describe('Lookit coding at a constant frame rate', () => {
   });
 
   it('makes a file without looks one invalid entry at frame 0', () => {
-    const c = parseLookitCoding(coding('500,0,end,(null)'), { fps: 30 });
+    const c = parseLookitCoding(coding('100,0,talk,(null)', '500,0,end,(null)'), { fps: 30 });
     expect(c.changes).toEqual([{ at: 0, valid: false, gaze: 'away' }]);
     expect(Array.from(frameLabels(c, [0, 1, 20]))).toEqual([-2, -2, -2]);
   });
@@ -129,11 +129,55 @@ describe('malformed Lookit codings are errors naming the file and line', () => {
   it.each([
     ['a codingactive row', coding('0,0,left,(null)', '0,5000,codingactive,(null)', '1000,0,end,(null)'), /bad\.txt:6: 'codingactive' rows are not supported/],
     ['two classes at one time', coding('0,0,left,(null)', '500,0,right,(null)', '500,0,away,(null)', '1000,0,end,(null)'), /bad\.txt:7: two different gaze classes \('right', 'away'\) at 500 ms/],
-    ['no trial end', coding('0,0,left,(null)'), /bad\.txt: no 'end' row/],
+    ['no trial end', coding('0,0,left,(null)', '500,0,right,(null)'), /bad\.txt: no 'end' row/],
     ['a time that is not an integer', coding('0,0,left,(null)', 'soon,0,right,(null)', '1000,0,end,(null)'), /bad\.txt:6: Time 'soon' is not an integer number of ms/],
     ['a row with too few fields', coding('0,0,left,(null)', '500;right', '1000,0,end,(null)'), /bad\.txt:6: expected 'Time,Duration,TrackName/],
     ['a region without a duration', coding('0,0,left,(null)', '100,x,outofframe,(null)', '1000,0,end,(null)'), /bad\.txt:6: Duration 'x' of 'outofframe'/],
+    // What iCatcher+'s numpy.genfromtxt or parser fails on:
+    ['a comment with a comma (5 fields after 4)', coding('0,0,left,(null)', "900,0,talk,you're, watching", '1000,0,end,(null)'), /bad\.txt:6: 5 fields where the first row has 4 \(a comma in a comment\?\)/],
+    ['a single data row', coding('1000,0,end,(null)'), /bad\.txt: a single data row/],
+    ['no data rows at all', coding(), /bad\.txt: no data rows after the 3 header lines/],
+    ['bare CR line breaks', coding('0,0,left,(null)', '1000,0,end,(null)').replace(/\n/g, '\r'), /bad\.txt: lines end with a bare CR/],
+    ['a look before the video start', coding('-100,0,left,(null)', '1000,0,end,(null)'), /bad\.txt:5: 'left' at -100 ms, before the video start/],
+    // What iCatcher+ would read as garbage:
+    ['a track padded with spaces', coding('0, 0, left, (null)', '1000, 0, end, (null)'), /bad\.txt:5: TrackName ' left' has spaces around it/],
+    ['a trial end before the video start', coding('0,0,left,(null)', '-40,0,end,(null)', '1000,0,end,(null)'), /bad\.txt:6: 'end' at -40 ms, before the video start/],
+    ['a negative exclusion duration', coding('0,0,left,(null)', '300,-100,outofframe,(null)', '1000,0,end,(null)'), /bad\.txt:6: Duration -100 of 'outofframe' is negative/],
+    ['a time beyond a day', coding('0,0,left,(null)', '999999999999,0,end,(null)'), /bad\.txt:6: Time 999999999999 ms is more than 24 hours/],
   ])('%s', (_, text, message) => {
     expect(() => parseLookitCoding(text, { fps: 30 }, 'bad.txt')).toThrow(message);
+  });
+});
+
+describe("what real Lookit exports contain, read as iCatcher+'s LookitParser reads it", () => {
+  it('reads CRLF line breaks, a byte-order mark, (null) and # comments and unknown tracks like plain LF files', () => {
+    const plain = parseLookitCoding(EXAMPLE, { fps: 30 });
+    const windows = `\uFEFF${EXAMPLE.replace(/\n/g, '\r\n').replace('1000,0,end,(null)', '1000,0,end,(null) # first trial')}`;
+    expect(parseLookitCoding(windows, { fps: 30 })).toEqual(plain);
+    expect(parseLookitCoding(`${EXAMPLE}1800,0,sitting_in_lap,(null)\n1900,0,peek,(null)\n`, { fps: 30 })).toEqual(plain);
+  });
+
+  it("keeps a reversed first trial when the first 'end' precedes the first look (the real 16500 ms end, 16534 ms look)", () => {
+    // Sorted as text, as the export is: '16500,0,end' after '161033,…', '16534,0,right' after it.
+    const c = parseLookitCoding(coding('0,16500,preview,(null)', '160100,0,end,(null)', '161033,0,right,(null)', '16500,0,end,(null)', '16534,0,right,(null)', '17000,0,left,(null)'), { fps: 30 });
+    expect(c.start).toBe(496); // 16534 · 0.03 = 496.02
+    expect(c.trials).toEqual([
+      [496, 495], // floor(16501 · 0.03) = 495: covers no frame, as numpy's coding[496:495]
+      [495, 4803],
+    ]);
+    expect(c.end).toBe(4803);
+    const labels = uncollapse(c);
+    expect(Array.from(labels.slice(494, 498))).toEqual([-3, -3, 2, 2]);
+    // the labels run on past the coding end, up to the last change point (161033 ms = frame 4830), as in iCatcher+
+    expect(labels.length).toBe(4830);
+  });
+
+  it('gives two ends in one frame a zero-length trial, and repeats of one class at one time are fine', () => {
+    const c = parseLookitCoding(coding('0,0,left,(null)', '0,0,left,(null)', '1000,0,end,(null)', '1010,0,end,(null)', '2000,0,end,(null)'), { fps: 30 });
+    expect(c.trials).toEqual([
+      [0, 30],
+      [30, 30],
+      [30, 60],
+    ]);
   });
 });

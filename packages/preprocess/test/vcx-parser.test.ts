@@ -56,7 +56,30 @@ describe('VCX codings', () => {
     ['no trial end', vcx(response(1, 10, 0, true, 'left')), /s1\.vcx: no response with a false trial status/],
     ['an unknown look type', vcx(response(1, 10, 0, true, 'up'), response(2, 0, 1, false, 'away')), /s1\.vcx: Response 1: gaze type 'up'/],
     ['two responses at one frame', vcx(response(1, 10, 0, true, 'left'), response(2, 10, 0, false, 'away')), /s1\.vcx: Response 2: two responses at frame 10/],
+    ['a Frame that is blank', vcx(response(1, 10, 0, true, 'left'), response(2, 0, 1, false, 'away')).replace('<integer>10</integer>', '<integer> </integer>'), /s1\.vcx: Response 1: field 'Frame' is missing or not an integer/],
+    ['a Frame in hexadecimal', vcx(response(1, 10, 0, true, 'left'), response(2, 0, 1, false, 'away')).replace('<integer>10</integer>', '<integer>0xA</integer>'), /s1\.vcx: Response 1: field 'Frame' is missing or not an integer/],
+    // Hostile XML: what ElementTree refuses is a named error, never a RangeError from deep inside.
+    ['a character reference beyond Unicode', FILE.replace('s&amp;1', 's&#x110000;1'), /s1\.vcx: malformed XML at offset \d+: character reference &#x110000; is not a valid XML character/],
+    ['a NUL character reference', FILE.replace('s&amp;1', 's&#0;1'), /s1\.vcx: malformed XML .*&#0; is not a valid XML character/],
+    ['an undefined entity', FILE.replace('s&amp;1', 's&nbsp;1'), /s1\.vcx: malformed XML .*undefined entity &nbsp;/],
+    ['a bare ampersand', FILE.replace('s&amp;1', 's & 1'), /s1\.vcx: malformed XML .*'&' that does not start an entity/],
+    ['text before the root', `junk${FILE.slice(FILE.indexOf('<plist'))}`, /s1\.vcx: malformed XML at offset 0: text "junk" outside the root element/],
+    ['text after the root before a comment', `${FILE}\ntrailing<!-- x -->`, /s1\.vcx: malformed XML .*text "trailing" outside the root element/],
+    ['an unclosed tag', FILE.replace('</plist>', ''), /s1\.vcx: malformed XML .*<plist> is not closed/],
+    ['an empty file', '', /s1\.vcx: malformed XML .*no root element/],
   ])('%s is an error naming the file', (_, text, message) => {
     expect(() => parseVcxCoding(text, {}, 's1.vcx')).toThrow(message);
+  });
+});
+
+describe('hostile VCX files', () => {
+  it('walks 200 000 nested elements without overflowing the stack', () => {
+    const depth = 200_000;
+    const text = `${'<a>'.repeat(depth)}${'</a>'.repeat(depth)}`;
+    expect(() => parseVcxCoding(text, {}, 'deep.vcx')).toThrow(/deep\.vcx: no 'Responses' element/);
+  });
+
+  it('reads a byte-order mark and CRLF line breaks like a plain file', () => {
+    expect(parseVcxCoding(`\uFEFF${FILE.replace(/\n/g, '\r\n')}`, {}, 's1.vcx')).toEqual(parseVcxCoding(FILE, {}, 's1.vcx'));
   });
 });

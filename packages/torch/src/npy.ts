@@ -2,39 +2,18 @@
 // inputs from and hands outputs to Python.
 import { readFile } from 'node:fs/promises';
 
-import { writeFileAtomic } from '@gazecoder/files';
+import { readNpyHeader, writeFileAtomic } from '@gazecoder/files';
 
 import { numel, type Tensor } from './tensor';
 
 const MAGIC = Buffer.from([0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59]); // \x93NUMPY
 
-function headerField(header: string, name: string, path: string): string {
-  const match = new RegExp(`'${name}'\\s*:\\s*('[^']*'|\\([^)]*\\)|True|False)`).exec(header);
-  if (!match?.[1]) throw new Error(`${path}: .npy header has no '${name}' field`);
-  return match[1];
-}
-
 /** Reads a float32 .npy file; any other dtype or layout is an error naming the file. */
 export async function readNpy(path: string): Promise<Tensor> {
   const bytes = await readFile(path);
-  if (bytes.length < 10 || !bytes.subarray(0, 6).equals(MAGIC)) throw new Error(`${path}: not a .npy file (no \\x93NUMPY magic)`);
-  const major = bytes[6];
-  const headerLengthSize = major === 1 ? 2 : 4;
-  if (major === undefined || major < 1 || major > 3) throw new Error(`${path}: unsupported .npy format version ${major}`);
-  const headerLength = headerLengthSize === 2 ? bytes.readUInt16LE(8) : bytes.readUInt32LE(8);
-  const dataOffset = 8 + headerLengthSize + headerLength;
-  if (dataOffset > bytes.length) throw new Error(`${path}: truncated .npy header`);
-  const header = bytes.subarray(8 + headerLengthSize, dataOffset).toString('latin1');
-
-  const descr = headerField(header, 'descr', path).replace(/'/g, '');
+  const { descr, fortranOrder, shape, dataOffset } = readNpyHeader(bytes, path);
   if (descr !== '<f4') throw new Error(`${path}: dtype ${descr} is not supported; save the array as float32 (<f4), e.g. x.astype(np.float32)`);
-  if (headerField(header, 'fortran_order', path) !== 'False') throw new Error(`${path}: Fortran-ordered arrays are not supported; save np.ascontiguousarray(x)`);
-  const shape = headerField(header, 'shape', path)
-    .replace(/[()\s]/g, '')
-    .split(',')
-    .filter((d) => d !== '')
-    .map(Number);
-  if (shape.some((d) => !Number.isInteger(d) || d < 0)) throw new Error(`${path}: malformed shape in .npy header`);
+  if (fortranOrder) throw new Error(`${path}: Fortran-ordered arrays are not supported; save np.ascontiguousarray(x)`);
 
   const expected = numel(shape) * 4;
   if (bytes.length - dataOffset !== expected) {

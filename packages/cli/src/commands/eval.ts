@@ -13,6 +13,7 @@ interface EvalFlags {
   seed: number;
   json?: string;
   report?: string;
+  strict?: boolean;
 }
 
 const ROWS: ReadonlyArray<[keyof ComparisonSummary, string]> = [
@@ -35,16 +36,23 @@ function summaryText(evaluation: FolderEvaluation): string {
   const lines = [`${pad('', 22)}${columns.map(([name, s]) => pad(`${name} (${s.videos} videos)`, 32)).join('')}`];
   for (const [key, label] of ROWS) lines.push(`${pad(label, 22)}${columns.map(([, s]) => pad(formatEstimate(s[key] as Estimate), 32)).join('')}`);
   lines.push(`${pad('frames without label', 22)}${columns.map(([, s]) => pad(`${(100 * s.invalidShare).toFixed(1)} %`, 32)).join('')}`);
-  return `${lines.join('\n')}\nmean over videos [95 % bootstrap CI]; per-video values with --json or --report\n`;
+  const skipped = evaluation.skipped.map((v) => `  ${v.id}: ${v.reason}\n`).join('');
+  const skippedText = skipped === '' ? '' : `skipped ${evaluation.skipped.length} video(s) whose files cannot be evaluated (--strict stops instead):\n${skipped}`;
+  return `${lines.join('\n')}\nmean over videos [95 % bootstrap CI]; per-video values with --json or --report\n${skippedText}`;
 }
 
 async function runEval(flags: EvalFlags): Promise<void> {
-  const evaluation = await evaluateFolders({ human1: flags.human1, machine: flags.machine, human2: flags.human2, fps: flags.fps, seed: flags.seed });
+  const evaluation = await evaluateFolders({ human1: flags.human1, machine: flags.machine, human2: flags.human2, fps: flags.fps, seed: flags.seed, strict: flags.strict === true });
   for (const [flag, ids] of Object.entries(evaluation.unmatched)) {
     if (ids.length > 0) process.stderr.write(`gazecoder eval: ${ids.length} video(s) of ${flag} left out, no match in the other folder(s): ${ids.slice(0, 5).join(', ')}${ids.length > 5 ? ', …' : ''}\n`);
   }
   if (flags.json) {
-    await writeJsonFile(flags.json, { videos: evaluation.videos, summary: evaluation.summary, settings: { fps: flags.fps, seed: flags.seed, resamples: 1000 } });
+    await writeJsonFile(flags.json, {
+      videos: evaluation.videos,
+      skipped: evaluation.skipped,
+      summary: evaluation.summary,
+      settings: { fps: flags.fps, seed: flags.seed, resamples: 1000, strict: flags.strict === true },
+    });
   }
   if (flags.report) {
     const inputs = [`human 1: ${flags.human1}`, ...(flags.human2 ? [`human 2: ${flags.human2}`] : []), `machine: ${flags.machine}`];
@@ -64,6 +72,7 @@ export function registerEvalCommand(program: Command): void {
     .option('--seed <n>', 'seed of the bootstrap resampling', nonNegativeInteger('--seed'), 0)
     .option('--json <file>', 'write every video and the summaries as JSON')
     .option('--report <file.html>', 'write a self-contained HTML report')
+    .option('--strict', 'stop at the first video whose coding files cannot be evaluated (default: skip it and report why)')
     .addHelpText('after', '\nFiles are matched by video id: the Lookit id of names like coding_c_x-<id>_final.txt, else the name without extension.')
     .action(runEval);
 }

@@ -126,7 +126,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
     if (result.failed.length > 0) throw new Error(`annotate ${video}: ${result.failed[0]?.error}`);
     outputs.push(...result.annotated.flatMap((a) => a.outputs));
   }
-  const evaluation = await evaluateFolders({ human1: join(raw, 'annotations', 'coder1'), human2: join(raw, 'annotations', 'coder2'), machine: join(annotation, 'raw_output'), fps: synth.fps, seed: 0 });
+  const evaluation = await evaluateFolders({ human1: join(raw, 'annotations', 'coder1'), human2: join(raw, 'annotations', 'coder2'), machine: join(annotation, 'raw_output'), fps: synth.fps, seed: 0, strict: true });
   const session = evaluation.videos[0];
   log.end(`${outputs.join(', ')}; agreement with coder 1: machine ${pct(session?.humanMachine.session.percentAgreement)}, coder 2 ${pct(session?.humanHuman?.session.percentAgreement)}`);
 

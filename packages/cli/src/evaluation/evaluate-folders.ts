@@ -14,6 +14,8 @@ export interface EvaluateFoldersOptions {
   fps: number;
   /** bootstrap seed */
   seed: number;
+  /** stop at the first video whose files cannot be evaluated, instead of skipping it */
+  strict?: boolean;
 }
 
 export interface VideoEvaluation {
@@ -24,8 +26,17 @@ export interface VideoEvaluation {
   humanMachine: CodingComparison;
 }
 
+/** A matched video left out because one of its files cannot be evaluated (iCatcher+ would stop on it). */
+export interface SkippedVideo {
+  id: string;
+  files: VideoEvaluation['files'];
+  /** the error, naming the file and the problem */
+  reason: string;
+}
+
 export interface FolderEvaluation {
   videos: VideoEvaluation[];
+  skipped: SkippedVideo[];
   summary: { humanHuman: ComparisonSummary | null; humanMachine: ComparisonSummary };
   /** ids present in one folder only (left out), per folder flag */
   unmatched: Record<'--human1' | '--machine' | '--human2', string[]>;
@@ -49,17 +60,31 @@ export async function evaluateFolders(options: EvaluateFoldersOptions): Promise<
     );
   }
   const videos: VideoEvaluation[] = [];
+  const skipped: SkippedVideo[] = [];
   for (const id of ids) {
     const files = { human1: human1.get(id) as string, human2: human2?.get(id) ?? null, machine: machine.get(id) as string };
-    const reference = await readHumanLabels(files.human1, options.fps);
-    const humanMachine = compareCodings(reference, await readMachineLabels(files.machine));
-    const humanHuman = files.human2 === null ? null : compareCodings(reference, await readHumanLabels(files.human2, options.fps));
-    videos.push({ id, files, humanHuman, humanMachine });
+    try {
+      // Every file is read before anything is compared, so a bad human 2 skips the whole video (as
+      // iCatcher+'s compare_coding_files stops on it) rather than leaving half its comparisons.
+      const reference = await readHumanLabels(files.human1, options.fps);
+      const machineCoding = await readMachineLabels(files.machine);
+      const human2Coding = files.human2 === null ? null : await readHumanLabels(files.human2, options.fps);
+      const humanMachine = compareCodings(reference, machineCoding);
+      const humanHuman = human2Coding === null ? null : compareCodings(reference, human2Coding);
+      videos.push({ id, files, humanHuman, humanMachine });
+    } catch (error) {
+      if (options.strict) throw error;
+      skipped.push({ id, files, reason: error instanceof Error ? error.message : String(error) });
+    }
+  }
+  if (videos.length === 0) {
+    throw new Error(`every matched video was skipped (${skipped.length}); the first: ${skipped[0]?.reason ?? '(none)'}`);
   }
   const withHuman2 = videos.flatMap((v) => (v.humanHuman ? [v.humanHuman] : []));
   const bootstrap = { seed: options.seed };
   return {
     videos,
+    skipped,
     summary: {
       humanHuman: human2 === undefined ? null : summarizeComparisons(withHuman2, bootstrap),
       humanMachine: summarizeComparisons(videos.map((v) => v.humanMachine), bootstrap),

@@ -18,7 +18,11 @@ export interface Coding {
   start: number;
   /** the end of the last trial (exclusive) */
   end: number;
-  /** half-open [start, end) per trial, the first starting at `start` */
+  /**
+   * half-open [start, end) per trial, the first starting at `start`. As in iCatcher+, a trial can be
+   * empty (two ends in one frame) or reversed (the first `end` before the first look: [496, 495)),
+   * and then covers no frame.
+   */
   trials: Array<[number, number]>;
 }
 

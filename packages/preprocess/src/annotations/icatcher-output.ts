@@ -36,6 +36,7 @@ function markEdges(labels: Int8Array, confidences: Float32Array): MachineCoding 
 
 /** Parses raw_output / ui text: one `frame, class, confidence` line per frame, frames 0…N−1 in order. */
 export function parseMachineText(text: string, file = '<icatcher output>'): MachineCoding {
+  if (text.includes('\u0000')) throw new AnnotationError(file, 'holds NUL bytes: not an iCatcher+ text output');
   const lines = text.split(/\r?\n/).filter((l) => l.trim() !== '');
   const labels = new Int8Array(lines.length);
   const confidences = new Float32Array(lines.length);
@@ -68,6 +69,8 @@ export async function readMachineCoding(path: string): Promise<MachineCoding> {
   if (extname(path).toLowerCase() !== '.npz') return parseMachineText(await readFile(path, 'utf8'), path);
   const arrays = await readNpz(path);
   const ids = toNumbers(arrays.get('arr_0'), path, 'arr_0');
+  // iCatcher+'s CompressedParser reads arr_0 only, so an .npz without arr_1 (confidences) evaluates
+  // there; here its confidences read as −1, "unknown", which no evaluation metric uses.
   const conf = arrays.has('arr_1') ? toNumbers(arrays.get('arr_1'), path, 'arr_1') : new Float64Array(ids.length).fill(-1);
   if (conf.length !== ids.length) throw new AnnotationError(path, `arr_0 has ${ids.length} frames but arr_1 has ${conf.length}`);
   const labels = new Int8Array(ids.length);

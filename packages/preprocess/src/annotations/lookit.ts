@@ -5,6 +5,7 @@ import { readFile } from 'node:fs/promises';
 import { isGazeClass, type GazeClass } from '../labels';
 import { AnnotationError } from './annotation-error';
 import type { ChangePoint, Coding } from './coding';
+import { parseInteger } from './python-int';
 
 const EXCLUSION_TRACKS = new Set(['outofframe', 'preview', 'instructions']);
 const HEADER_LINES = 3;
@@ -19,26 +20,45 @@ interface Row {
   line: number;
 }
 
-/** Python's int() of a decimal string, or NaN. */
-function parseInteger(text: string): number {
-  const t = text.trim();
-  return /^[+-]?\d+$/.test(t) ? Number(t) : NaN;
-}
+/** Tracks whose rows iCatcher+ acts on: a name padded with spaces would silently be ignored. */
+const KNOWN_TRACKS = new Set(['left', 'right', 'away', 'end', 'codingactive', ...EXCLUSION_TRACKS]);
+/** Times beyond a day are typing errors, and would make evaluation allocate a frame per 33 ms of them. */
+const MAX_TIME_MS = 24 * 3600 * 1000;
 
+/**
+ * The data rows, read as iCatcher+'s `numpy.genfromtxt(skip_header=3, delimiter=',')` reads them
+ * (lines end at '\n'; '#' starts a comment; each line is stripped of ' \r\n'; blank lines are
+ * skipped), then sorted by Time. What genfromtxt or the parser would fail on, or read as garbage,
+ * is an error here.
+ */
 function readRows(text: string, file: string): Row[] {
+  if (text.includes('\u0000')) throw new AnnotationError(file, 'holds NUL bytes: not a text coding (a UTF-16 export? save it as UTF-8)');
+  if (/\r(?!\n)/.test(text)) throw new AnnotationError(file, "lines end with a bare CR (old Mac line breaks): iCatcher+ reads the file as one line; convert it to LF or CRLF line breaks");
   const rows: Row[] = [];
-  const lines = text.split(/\r\n|\n|\r/);
+  const lines = text.split('\n');
+  let columns: number | undefined;
   for (let i = HEADER_LINES; i < lines.length; i += 1) {
-    // As numpy.genfromtxt: '#' starts a comment, blank lines are skipped.
-    const content = (lines[i] as string).split('#')[0] as string;
-    if (content.trim() === '') continue;
+    const content = ((lines[i] as string).split('#')[0] as string).replace(/^[ \r\n]+|[ \r\n]+$/g, '');
+    if (content === '') continue;
     const fields = content.split(',');
-    if (fields.length < 3) throw new AnnotationError(file, `expected 'Time,Duration,TrackName[,comment]', got '${content.trim()}'`, i + 1);
+    if (fields.length < 3) throw new AnnotationError(file, `expected 'Time,Duration,TrackName[,comment]', got '${content}'`, i + 1);
+    columns ??= fields.length;
+    if (fields.length !== columns) {
+      throw new AnnotationError(file, `${fields.length} fields where the first row has ${columns} (a comma in a comment?); iCatcher+'s numpy.genfromtxt stops on such a file`, i + 1);
+    }
     const time = parseInteger(fields[0] as string);
     if (Number.isNaN(time)) throw new AnnotationError(file, `Time '${(fields[0] as string).trim()}' is not an integer number of ms`, i + 1);
-    rows.push({ time, durationText: fields[1] as string, track: (fields[2] as string).trim(), line: i + 1 });
+    if (Math.abs(time) > MAX_TIME_MS) throw new AnnotationError(file, `Time ${time} ms is more than 24 hours from the video start`, i + 1);
+    const track = fields[2] as string;
+    if (track !== track.trim() && KNOWN_TRACKS.has(track.trim())) {
+      throw new AnnotationError(file, `TrackName '${track}' has spaces around it: iCatcher+ would not recognise it as '${track.trim()}' and ignore the row`, i + 1);
+    }
+    rows.push({ time, durationText: fields[1] as string, track, line: i + 1 });
   }
-  // Stable sort; iCatcher+'s argsort is not, but no tie can change the result (see the doc).
+  if (rows.length === 0) throw new AnnotationError(file, 'no data rows after the 3 header lines');
+  if (rows.length === 1) throw new AnnotationError(file, "a single data row: iCatcher+ (numpy.genfromtxt) reads it as a 1-d array and fails, and it cannot hold both a look and an 'end'");
+  // Stable sort; iCatcher+'s argsort is not, but no tie can change the result: two different gaze
+  // classes at one time are an error, and ties between other rows do not interact.
   return rows.sort((a, b) => a.time - b.time);
 }
 
@@ -48,6 +68,8 @@ function exclusionRegions(rows: readonly Row[], file: string): Array<[number, nu
     if (!EXCLUSION_TRACKS.has(row.track)) continue;
     const duration = parseInteger(row.durationText);
     if (Number.isNaN(duration)) throw new AnnotationError(file, `Duration '${row.durationText.trim()}' of '${row.track}' is not an integer number of ms`, row.line);
+    // iCatcher+ would insert the region's end before its start: the labels after it turn to garbage.
+    if (duration < 0) throw new AnnotationError(file, `Duration ${duration} of '${row.track}' is negative`, row.line);
     regions.push([row.time, row.time + duration]);
   }
   regions.sort((a, b) => a[0] - b[0]);
@@ -86,7 +108,9 @@ export function parseLookitCoding(text: string, timeBase: TimeBase, file = '<loo
   let previous: { gaze: string; time: number } | undefined;
   for (const row of rows) {
     if (row.track === 'codingactive') throw new AnnotationError(file, "'codingactive' rows are not supported (as in iCatcher+)", row.line);
+    if (row.track === 'end' && row.time < 0) throw new AnnotationError(file, `'end' at ${row.time} ms, before the video start: iCatcher+ would slice the codings from their end`, row.line);
     if (!isGazeClass(row.track)) continue;
+    if (row.time < 0) throw new AnnotationError(file, `'${row.track}' at ${row.time} ms, before the video start: iCatcher+ would start the coding at a negative frame and fail`, row.line);
     if (previous && previous.gaze !== row.track && row.time <= previous.time) {
       throw new AnnotationError(file, `two different gaze classes ('${previous.gaze}', '${row.track}') at ${row.time} ms`, row.line);
     }

@@ -5,6 +5,7 @@ import { readFile } from 'node:fs/promises';
 import { isGazeClass, type GazeClass } from '../labels';
 import { AnnotationError } from './annotation-error';
 import type { ChangePoint, Coding } from './coding';
+import { parseInteger } from './python-int';
 import { iterElements, parseXml, type XmlElement } from './xml';
 
 export interface VcxOptions {
@@ -28,11 +29,11 @@ function fieldAfter(values: readonly string[], name: string): string | undefined
 
 function parseResponse(nameElement: XmlElement, body: XmlElement, fps: number, file: string): Response {
   const name = nameElement.text ?? '';
-  const index = Number(name.trim().split(/\s+/).pop());
+  const index = parseInteger(name.trim().split(/\s+/).pop() ?? '');
   if (!Number.isInteger(index)) throw new AnnotationError(file, `'${name}' is not 'Response N'`);
   const values = [...iterElements(body)].map((e) => e.text ?? e.tag);
   const integer = (field: string): number => {
-    const value = Number(fieldAfter(values, field));
+    const value = parseInteger(fieldAfter(values, field) ?? '');
     if (!Number.isInteger(value)) throw new AnnotationError(file, `${name}: field '${field}' is missing or not an integer`);
     return value;
   };
@@ -45,7 +46,7 @@ function parseResponse(nameElement: XmlElement, body: XmlElement, fps: number, f
 }
 
 function timestampToFrames(text: string, fps: number, file: string): number {
-  const parts = text.split(':').map(Number);
+  const parts = text.split(':').map(parseInteger);
   if (parts.length !== 4 || parts.some((p) => !Number.isInteger(p))) throw new AnnotationError(file, `video start '${text}' is not HH:MM:SS:FF`);
   const [h, m, s, f] = parts as [number, number, number, number];
   return h * 3600 * fps + m * 60 * fps + s * fps + f;

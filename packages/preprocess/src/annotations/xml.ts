@@ -10,11 +10,22 @@ export interface XmlElement {
 
 const ENTITIES: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'" };
 
-function decodeEntities(text: string): string {
-  return text.replace(/&(#x[0-9a-fA-F]+|#\d+|\w+);/g, (whole, name: string) => {
-    if (name.startsWith('#x')) return String.fromCodePoint(parseInt(name.slice(2), 16));
-    if (name.startsWith('#')) return String.fromCodePoint(parseInt(name.slice(1), 10));
-    return ENTITIES[name] ?? whole;
+/** XML 1.0's Char production: what a character reference may name. */
+function isXmlChar(code: number): boolean {
+  return code === 0x9 || code === 0xa || code === 0xd || (code >= 0x20 && code <= 0xd7ff) || (code >= 0xe000 && code <= 0xfffd) || (code >= 0x10000 && code <= 0x10ffff);
+}
+
+/** Replaces entity and character references; `fail` gets what ElementTree would refuse. */
+function decodeEntities(text: string, fail: (problem: string) => never): string {
+  return text.replace(/&(#x[0-9a-fA-F]+|#\d+|[A-Za-z_][\w.-]*);|&/g, (whole, name: string | undefined) => {
+    if (name === undefined) return fail("'&' that does not start an entity or character reference");
+    if (name.startsWith('#')) {
+      const code = name.startsWith('#x') ? parseInt(name.slice(2), 16) : parseInt(name.slice(1), 10);
+      if (!isXmlChar(code)) fail(`character reference ${whole} is not a valid XML character`);
+      return String.fromCodePoint(code);
+    }
+    const value = ENTITIES[name];
+    return value ?? fail(`undefined entity ${whole}`);
   });
 }
 
@@ -28,8 +39,14 @@ export function parseXml(source: string): XmlElement {
   };
   const addText = (text: string): void => {
     const parent = stack[stack.length - 1];
+    // Outside the root only whitespace (and a byte-order mark) may stand.
+    if (!parent) {
+      if (text.trim() !== '') fail(`text ${JSON.stringify(text.trim().slice(0, 20))} outside the root element`);
+      return;
+    }
+    const decoded = decodeEntities(text, fail);
     // ElementTree keeps only the text before the first child as `.text`; later text is a child's tail.
-    if (parent && parent.children.length === 0) parent.text = (parent.text ?? '') + decodeEntities(text);
+    if (parent.children.length === 0) parent.text = (parent.text ?? '') + decoded;
   };
   while (p < source.length) {
     const lt = source.indexOf('<', p);
@@ -90,8 +107,12 @@ export function parseXml(source: string): XmlElement {
   return root as XmlElement;
 }
 
-/** All elements in document order, `element` first (ElementTree's `iter()`). */
+/** All elements in document order, `element` first (ElementTree's `iter()`); no recursion, so depth cannot overflow the stack. */
 export function* iterElements(element: XmlElement): Generator<XmlElement> {
-  yield element;
-  for (const child of element.children) yield* iterElements(child);
+  const pending: XmlElement[] = [element];
+  while (pending.length > 0) {
+    const next = pending.pop() as XmlElement;
+    yield next;
+    for (let i = next.children.length - 1; i >= 0; i -= 1) pending.push(next.children[i] as XmlElement);
+  }
 }

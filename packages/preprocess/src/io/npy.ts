@@ -2,7 +2,7 @@
 // iCatcher+'s outputs use. Reading also accepts <i8 (iCatcher+'s answers) and fixed-width unicode.
 import { open, readFile, type FileHandle } from 'node:fs/promises';
 
-import { writeFileAtomic } from '@gazecoder/files';
+import { readNpyHeader, writeFileAtomic } from '@gazecoder/files';
 
 /** The .npy dtypes this module reads and writes, by NumPy descr. */
 export type NpyDtype = 'u1' | 'i1' | 'i2' | 'i4' | 'i8' | 'f4' | 'f8';
@@ -78,12 +78,6 @@ export async function writeNpy(path: string, array: NpyArray): Promise<void> {
   await writeFileAtomic(path, encodeNpy(array));
 }
 
-function headerField(header: string, name: string, source: string): string {
-  const match = new RegExp(`'${name}'\\s*:\\s*('[^']*'|\\([^)]*\\)|True|False)`).exec(header);
-  if (!match?.[1]) throw new Error(`${source}: .npy header has no '${name}' field`);
-  return match[1];
-}
-
 /** An array of fixed-width unicode strings (`<U n`), as NumPy stores string arrays. */
 export interface NpyStrings {
   strings: string[];
@@ -93,20 +87,9 @@ export interface NpyStrings {
 /** Parses .npy bytes; `source` names the file in errors. */
 export function decodeNpy(bytes: Uint8Array, source: string): NpyArray | NpyStrings {
   const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  if (buf.length < 10 || !buf.subarray(0, 6).equals(MAGIC)) throw new Error(`${source}: not a .npy file (no \\x93NUMPY magic)`);
-  const major = buf[6];
-  if (major === undefined || major < 1 || major > 3) throw new Error(`${source}: unsupported .npy format version ${major}`);
-  const lengthSize = major === 1 ? 2 : 4;
-  const headerLength = lengthSize === 2 ? buf.readUInt16LE(8) : buf.readUInt32LE(8);
-  const offset = 8 + lengthSize + headerLength;
-  if (offset > buf.length) throw new Error(`${source}: truncated .npy header`);
-  const header = buf.subarray(8 + lengthSize, offset).toString('latin1');
-  const descr = headerField(header, 'descr', source).replace(/'/g, '');
-  if (headerField(header, 'fortran_order', source) !== 'False') throw new Error(`${source}: Fortran-ordered arrays are not supported`);
-  const shape = headerField(header, 'shape', source).replace(/[()\s]/g, '').split(',').filter((d) => d !== '').map(Number);
-  if (shape.some((d) => !Number.isInteger(d) || d < 0)) throw new Error(`${source}: malformed shape in .npy header`);
-  const n = count(shape);
-  const body = buf.subarray(offset);
+  const { descr, fortranOrder, shape, count: n, dataOffset } = readNpyHeader(buf, source);
+  if (fortranOrder) throw new Error(`${source}: Fortran-ordered arrays are not supported`);
+  const body = buf.subarray(dataOffset);
 
   const unicode = /^<U(\d+)$/.exec(descr);
   if (unicode) {

@@ -12,7 +12,7 @@ export const CSV_COLUMNS = ['video', 'coder1', 'coder2', 'id', 'child', 'split',
 
 export async function readCsvLayout(csvPath: string): Promise<RawDataset> {
   const root = dirname(csvPath);
-  const table = parseDelimited(await readFile(csvPath, 'utf8'), csvPath.toLowerCase().endsWith('.tsv') ? '\t' : ',');
+  const table = parseDelimited(await readFile(csvPath, 'utf8'), csvPath.toLowerCase().endsWith('.tsv') ? '\t' : ',', csvPath);
   requireColumns(table, csvPath, ['video', 'coder1']);
   const unknown = table.header.filter((h) => !(CSV_COLUMNS as readonly string[]).includes(h));
   if (unknown.length > 0) throw new Error(`${csvPath}: unknown column(s) ${unknown.join(', ')}; known: ${CSV_COLUMNS.join(', ')}`);

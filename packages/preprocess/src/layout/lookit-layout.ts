@@ -44,7 +44,7 @@ interface MetadataRow {
 }
 
 async function readMetadata(path: string): Promise<Map<string, MetadataRow>> {
-  const table = parseDelimited(await readFile(path, 'utf8'), '\t');
+  const table = parseDelimited(await readFile(path, 'utf8'), '\t', path);
   const col = requireColumns(table, path, ['videoID', 'childID', 'which.dataset']);
   const rows = new Map<string, MetadataRow>();
   for (const row of table.rows) {

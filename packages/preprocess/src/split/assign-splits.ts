@@ -103,7 +103,7 @@ async function readSplitFile(path: string): Promise<Map<string, Split>> {
       for (const id of ids as string[]) add(id, split, path);
     }
   } else {
-    const table = parseDelimited(text, extname(path).toLowerCase() === '.tsv' ? '\t' : ',');
+    const table = parseDelimited(text, extname(path).toLowerCase() === '.tsv' ? '\t' : ',', path);
     const col = requireColumns(table, path, ['id', 'split']);
     table.rows.forEach((row, r) => add(row[col.id as number] ?? '', row[col.split as number] ?? '', `${path}:${r + 2}`));
   }
