@@ -153,7 +153,7 @@ describe('bad input gets a clear error', () => {
     expect(gazecoder('model', '--arch', ARCH, '--backbone', '--window', '3').stderr).toContain('--window applies to --gaze models only');
     expect(gazecoder('model', '--arch', ARCH, '--boxes', file('b.npy')).stderr).toContain('--boxes needs --input');
     expect(gazecoder('model', '--arch', ARCH, '--output', file('o.npy')).stderr).toContain('--output needs --input FILE.npy');
-    expect(gazecoder('model', '--arch', 'regnet_z_9gf').stderr).toMatch(/unknown --arch 'regnet_z_9gf'; known: .*regnet_y_16gf/);
+    expect(gazecoder('model', '--arch', 'regnet_z_9gf').stderr).toMatch(/--arch: unknown architecture 'regnet_z_9gf'; known: .*regnet_y_16gf.*, or a custom RegNet such as regnet:depth=/);
   });
 });
 

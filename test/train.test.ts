@@ -24,10 +24,14 @@ function metrics(run: string): Record<string, unknown>[] {
   return jsonLines(readFileSync(join(run, 'metrics.jsonl'), 'utf8'));
 }
 
-/** Asserts that two runs' last.pth hold bit-identical model weights (compared in PyTorch). */
-function expectSameWeights(a: string, b: string): void {
+/**
+ * Asserts that two .pth files hold bit-identical weights (compared in PyTorch): the `model` entry of
+ * two runs' last.pth, or (`key` null) two plain state dicts such as best.pth.
+ */
+function expectSameWeights(a: string, b: string, key: string | null = 'model'): void {
+  const entry = key === null ? '' : `[${JSON.stringify(key)}]`;
   const compare =
-    'import sys,torch; a=torch.load(sys.argv[1])["model"]; b=torch.load(sys.argv[2])["model"]; ' +
+    `import sys,torch; a=torch.load(sys.argv[1])${entry}; b=torch.load(sys.argv[2])${entry}; ` +
     'assert list(a)==list(b); bad=[k for k in a if not torch.equal(a[k],b[k])]; print(len(a), bad); sys.exit(1 if bad else 0)';
   const result = python('run_inline.py', compare, a, b);
   expect(result.stderr).toBe('');
@@ -80,6 +84,19 @@ describe('gazecoder train', () => {
     const config = JSON.parse(readFileSync(join(run, 'config.json'), 'utf8')) as Record<string, unknown>;
     expect(config).toMatchObject({ arch: TINY, batchSize: 16, epochs: 4, seed: 1, amp: 'off', optimizer: { name: 'adam', lr: 1e-3, weightDecay: 1e-5 } });
     expect((config.data as { valWindows: number }).valWindows).toBe(reference.valWindows);
+
+    // `gazecoder model` takes the --arch that train took: it loads, checks and re-saves the custom model.
+    const loaded = gazecoder('model', '--arch', TINY, '--weights', join(run, 'best.pth'), '--save', join(run, 'resaved.pth'), '--json');
+    expect(loaded.stderr).toBe('');
+    expect(loaded.code).toBe(0);
+    const summary = JSON.parse(loaded.stdout) as { arch: string; stateEntries: number; weights: { interpretedAs: string; loaded: string[]; skipped: string[] } };
+    expect(summary.arch).toBe(TINY);
+    expect(summary.weights).toMatchObject({ interpretedAs: 'checkpoint', skipped: [] });
+    expect(summary.weights.loaded).toHaveLength(summary.stateEntries);
+    expectSameWeights(join(run, 'best.pth'), join(run, 'resaved.pth'), null);
+    // One parser: what train refuses, model refuses with train's words.
+    expect(gazecoder('model', '--arch', 'regnet:depth=3,w0=16', '--weights', join(run, 'best.pth')).stderr).toMatch(/RegNet spec 'regnet:depth=3,w0=16' lacks wa/);
+    expect(gazecoder('train', dataset(), '--out', file('bad-spec'), '--arch', 'regnet:depth=3,w0=16').stderr).toMatch(/RegNet spec 'regnet:depth=3,w0=16' lacks wa/);
   });
 
   it('resumes an interrupted run exactly: same weights as an uninterrupted one', async () => {

@@ -1,7 +1,7 @@
 export { exitNow, runtimeInfo, setThreads, type RuntimeInfo } from './runtime';
 export { selfTest, type SelfTestOptions, type SelfTestResult } from './self-test';
 export { defaultThreads } from './native';
-export { Model, type ModelSpec, type WeightsReport, type LoadWeightsOptions, type StateEntry, type Dtype } from './model';
+export { CUSTOM_REGNET_EXAMPLE, checkArchitecture, Model, type ModelSpec, type WeightsReport, type LoadWeightsOptions, type StateEntry, type Dtype } from './model';
 export type { WindowPredictionOptions, WindowPredictions, DatasetSplit } from './window-predictions';
 export { readNpy, writeNpy } from './npy';
 export { checkTensor, numel, type Tensor } from './tensor';

@@ -16,6 +16,24 @@ export interface ModelSpec {
   device?: string;
 }
 
+/** A custom RegNet-Y as `gazecoder train --arch` takes it (torchvision's BlockParams.from_init_params arguments). */
+export const CUSTOM_REGNET_EXAMPLE = 'regnet:depth=5,w0=16,wa=12,wm=2,group=8,se=0.25';
+
+/**
+ * Throws, naming `flag`, unless `arch` is what `gazecoder train --arch` takes: a torchvision name the
+ * core builds, or a `regnet:` spec. The spec itself is parsed and validated by the native core's one
+ * RegNet-spec parser when the model is built, for every command alike.
+ */
+export function checkArchitecture(arch: string, kind: 'gaze' | 'backbone' = 'gaze', flag = '--arch'): void {
+  const known = Model.architectures();
+  if (known.includes(arch)) return;
+  if (arch.startsWith('regnet:')) {
+    if (kind === 'gaze') return;
+    throw new Error(`${flag}: a custom RegNet ('${arch}') is an image encoder for a gaze model; a --backbone takes a torchvision name: ${known.join(', ')}`);
+  }
+  throw new Error(`${flag}: unknown architecture '${arch}'; known: ${known.join(', ')}, or a custom RegNet such as ${CUSTOM_REGNET_EXAMPLE}`);
+}
+
 /** How a weights file was read into the model. */
 export interface WeightsReport {
   /** `checkpoint` (the model's own keys) or `torchvision backbone` (loaded into encoder_img). */

@@ -2,6 +2,7 @@
 // a folder of videos (raw_output text, compressed .npz, ui folder, optional decorated MP4).
 import { annotateVideos, OUTPUT_FORMATS, type AnnotateSummary, type OutputFormat } from '@gazecoder/annotate';
 import { FACE_SELECTIONS, JsonLinesProgress, TerminalProgress, type FaceSelection } from '@gazecoder/preprocess';
+import { checkArchitecture } from '@gazecoder/torch';
 import { InvalidArgumentError, type Command } from 'commander';
 
 import { addDetectorOptions, detectorFromFlags, type DetectorFlags } from '../detector-flags';
@@ -40,6 +41,7 @@ function describe(summary: AnnotateSummary): string {
 }
 
 async function runAnnotate(source: string, flags: AnnotateFlags): Promise<void> {
+  if (flags.arch !== undefined) checkArchitecture(flags.arch);
   if (!(FACE_SELECTIONS as readonly string[]).includes(flags.faceSelection)) throw new Error(`--face-selection must be one of ${FACE_SELECTIONS.join(', ')}, got '${flags.faceSelection}'`);
   const summary = await annotateVideos({
     source,

@@ -4,7 +4,7 @@ import { dirname, join } from 'node:path';
 import { Option, type Command } from 'commander';
 import { GAZE_CLASS_NAMES, type ClassificationMetrics } from '@gazecoder/evaluate';
 import { readTrainingHistory, writeJsonFile, writeReport, METRICS_FILE, type ReportData } from '@gazecoder/report';
-import type { DatasetSplit } from '@gazecoder/torch';
+import { checkArchitecture, type DatasetSplit } from '@gazecoder/torch';
 
 import { scoreCheckpoint } from '../evaluation/score-checkpoint';
 import { positiveInteger } from '../flags';
@@ -32,6 +32,7 @@ export function metricsText(m: ClassificationMetrics): string {
 }
 
 async function runTest(checkpoint: string, dataset: string, flags: TestFlags): Promise<void> {
+  if (flags.arch !== undefined) checkArchitecture(flags.arch);
   const { arch, device, metrics, videos } = await scoreCheckpoint({ checkpoint, dataset, split: flags.split, arch: flags.arch, device: flags.device, batchSize: flags.batchSize, workers: flags.workers });
   if (flags.json) {
     await writeJsonFile(flags.json, { checkpoint, dataset, split: flags.split, arch, device, metrics, videos });

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { Model, readNpy, writeNpy, type Dtype, type WeightsReport } from '@gazecoder/torch';
+import { checkArchitecture, CUSTOM_REGNET_EXAMPLE, Model, readNpy, writeNpy, type Dtype, type WeightsReport } from '@gazecoder/torch';
 
 import { exclusive, positiveInteger, requires } from '../flags';
 
@@ -43,9 +43,7 @@ function checkFlags(o: ModelOptions): void {
   requires(o, 'boxes', 'input');
   if (!o.backbone) requires(o, 'input', 'boxes', 'a --gaze model needs --boxes B.npy (B×N×5) with --input (B×N×3×H×W)');
   exclusive(o, ['boxes', 'backbone'], '--boxes is for --gaze models; a backbone takes images only');
-  if (!Model.architectures().includes(o.arch)) {
-    throw new Error(`unknown --arch '${o.arch}'; known: ${Model.architectures().join(', ')}`);
-  }
+  checkArchitecture(o.arch, o.backbone ? 'backbone' : 'gaze');
 }
 
 function describe(s: ModelSummary): string {
@@ -90,7 +88,7 @@ export function registerModelCommand(program: Command): void {
   program
     .command('model')
     .description('build a RegNet/ResNet backbone or GazeCodingModel, load and save .pth weights, run a forward pass on .npy inputs')
-    .requiredOption('--arch <name>', 'torchvision architecture: regnet_y_16gf, regnet_y_400mf, …, regnet_x_*, resnet18')
+    .requiredOption('--arch <name>', `torchvision architecture (regnet_y_16gf, regnet_y_400mf, …, regnet_x_*, resnet18) or, for --gaze, a custom RegNet as train takes it: ${CUSTOM_REGNET_EXAMPLE}`)
     .option('--gaze', "iCatcher+'s GazeCodingModel with --arch as image encoder (the default)")
     .option('--backbone', 'the bare classifier, as torchvision builds it')
     .option('--num-classes <k>', 'outputs of a backbone\'s fc (default 1000)', positiveInteger('--num-classes'))

@@ -1,5 +1,5 @@
 import { Option, type Command } from 'commander';
-import { train, type DistributedOptions, type TrainDoneEvent, type TrainOptions } from '@gazecoder/torch';
+import { checkArchitecture, train, type DistributedOptions, type TrainDoneEvent, type TrainOptions } from '@gazecoder/torch';
 
 import { launchWorkers, wantsLaunch, workerFromEnvironment, type LaunchFlags } from '../distributed/launch';
 import { nonNegativeInteger, positiveInteger, positiveNumber, requires } from '../flags';
@@ -25,6 +25,8 @@ function summary(done: TrainDoneEvent): string {
 }
 
 async function runTrain(dataset: string, flags: TrainFlags): Promise<void> {
+  // The one --arch check every command makes, before any worker is launched.
+  if (flags.arch !== undefined) checkArchitecture(flags.arch);
   const launched = workerFromEnvironment();
   const worker = launched && { ...launched, timeoutSeconds: launched.timeoutSeconds ?? flags.distTimeout };
   if (worker === undefined) {
