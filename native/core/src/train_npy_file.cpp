@@ -67,10 +67,14 @@ std::vector<int64_t> parseShape(const std::string& text, const std::string& path
   for (const auto& dim : items) {
     if (dim.empty()) throw malformed("empty dimension");
     if (dim[0] == '-') throw malformed("negative dimension " + dim);
-    if (dim.find_first_not_of("0123456789") != std::string::npos || dim.size() > 18) {
-      throw malformed("dimension " + dim + " is not a size");
+    if (dim.find_first_not_of("0123456789") != std::string::npos) throw malformed("dimension " + dim + " is not a size");
+    int64_t size = 0;
+    for (const char digit : dim) {
+      if (__builtin_mul_overflow(size, 10, &size) || __builtin_add_overflow(size, digit - '0', &size)) {
+        throw malformed("dimension " + dim + " exceeds 2^63 - 1");
+      }
     }
-    shape.push_back(std::stoll(dim));
+    shape.push_back(size);
     if (__builtin_mul_overflow(numel, shape.back(), &numel)) throw malformed("its element count overflows 64 bits");
   }
   return shape;
