@@ -24,6 +24,9 @@ import { outputPath, refuseExisting, uiLabelsText, videoStem, writeCompressed, w
 import { listVideos } from './video-sources';
 import { PerWindowForwardRunner, SharedEmbeddingRunner, type WindowRunner } from './window-runner';
 
+/** The checkpoint reader's words for a file whose bytes are not what was written. */
+const DAMAGED = /is corrupt \(CRC-32 /;
+
 export interface AnnotateOptions {
   /** a video file, or a folder whose video files are all annotated */
   source: string;
@@ -57,6 +60,8 @@ export interface AnnotateOptions {
    * kept to check the first against).
    */
   encodeOnce?: boolean;
+  /** check the CRC-32 of every zip record of `model` before its weights are used (default true) */
+  verifyCrc?: boolean;
 }
 
 export interface AnnotatedVideo {
@@ -182,12 +187,13 @@ export async function annotateVideos(options: AnnotateOptions): Promise<Annotate
   const model = await Model.create({ arch, kind: 'gaze', window, device: options.device ?? 'auto' });
   try {
     try {
-      await model.loadWeights(options.model);
+      await model.loadWeights(options.model, { verifyCrc: options.verifyCrc ?? true });
     } catch (error) {
       // The loader lists every bad key; the first few say enough.
       const lines = (error as Error).message.split('\n');
       const head = lines.slice(0, 4).join('\n  ') + (lines.length > 4 ? `\n  … and ${lines.length - 4} more` : '');
-      throw new Error(`${options.model}: cannot load it as a ${arch} GazeCodingModel:\n  ${head}\n(is it a ${arch} gaze model? --arch names another architecture)`);
+      const hint = DAMAGED.test(lines[0] ?? '') ? 'the file is damaged: copy or download it again' : `is it a ${arch} gaze model? --arch names another architecture`;
+      throw new Error(`${options.model}: cannot load it as a ${arch} GazeCodingModel:\n  ${head}\n(${hint})`);
     }
     const detector = createDetector(detectorSpec(options.detector));
     const reader = { detector, selection: options.faceSelection ?? ('score' as const), normalizer: new Normalizer(normalization), imageSize, chunkSize: batchSize };

@@ -21,6 +21,7 @@ interface AnnotateFlags extends DetectorFlags {
   batchSize?: number;
   faceSelection: string;
   json?: boolean;
+  verifyCrc: boolean;
 }
 
 /** `--output-format a,b` or the flag repeated: each one of raw_output, compressed, ui. */
@@ -57,6 +58,7 @@ async function runAnnotate(source: string, flags: AnnotateFlags): Promise<void> 
     ...(flags.batchSize ? { batchSize: flags.batchSize } : {}),
     detector: detectorFromFlags(flags),
     faceSelection: flags.faceSelection as FaceSelection,
+    verifyCrc: flags.verifyCrc,
     // Bars for a person at a terminal, JSON lines for logs and programs; both on stderr.
     progress: process.stderr.isTTY ? new TerminalProgress(process.stderr) : new JsonLinesProgress(process.stderr),
   });
@@ -89,6 +91,7 @@ export function registerAnnotateCommand(program: Command): void {
       .option('--device <device>', 'auto, cpu, cuda or cuda:N', 'auto')
       .option('--batch-size <n>', 'frames per image-encoder pass and windows per predictor pass (default 32)', positiveInteger('--batch-size'))
       .option('--face-selection <rule>', `which face is the infant's: ${FACE_SELECTIONS.join(', ')} (iCatcher+'s CLI: score)`, 'score')
+      .option('--no-verify-crc', 'skip the CRC-32 check of every zip record of the weights file (faster on a file known to be intact; default: a damaged file is refused)')
       .option('--json', 'print the summary as JSON'),
   ).action(runAnnotate);
 }

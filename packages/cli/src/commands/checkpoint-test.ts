@@ -17,6 +17,7 @@ interface TestFlags {
   workers?: number;
   json?: string;
   report?: string;
+  verifyCrc: boolean;
 }
 
 /** The metrics as `gazecoder test` prints them. */
@@ -33,7 +34,7 @@ export function metricsText(m: ClassificationMetrics): string {
 
 async function runTest(checkpoint: string, dataset: string, flags: TestFlags): Promise<void> {
   if (flags.arch !== undefined) checkArchitecture(flags.arch);
-  const { arch, device, metrics, videos } = await scoreCheckpoint({ checkpoint, dataset, split: flags.split, arch: flags.arch, device: flags.device, batchSize: flags.batchSize, workers: flags.workers });
+  const { arch, device, metrics, videos } = await scoreCheckpoint({ checkpoint, dataset, split: flags.split, arch: flags.arch, device: flags.device, batchSize: flags.batchSize, workers: flags.workers, verifyCrc: flags.verifyCrc });
   if (flags.json) {
     await writeJsonFile(flags.json, { checkpoint, dataset, split: flags.split, arch, device, metrics, videos });
   }
@@ -57,6 +58,7 @@ export function registerTestCommand(program: Command): void {
     .option('--device <device>', 'auto, cpu, cuda or cuda:N', 'auto')
     .option('--batch-size <n>', 'windows per forward pass (default 64)', positiveInteger('--batch-size'))
     .option('--workers <n>', 'batch-assembling threads (default 2)', positiveInteger('--workers'))
+    .option('--no-verify-crc', 'skip the CRC-32 check of every zip record of the weights file (faster on a file known to be intact; default: a damaged file is refused)')
     .option('--json <file>', 'write the metrics and per-video accuracy as JSON')
     .option('--report <file.html>', "write a self-contained HTML report (with the run's training curves when metrics.jsonl is beside the checkpoint)")
     .action(runTest);

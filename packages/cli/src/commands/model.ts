@@ -19,6 +19,7 @@ interface ModelOptions {
   dtype: Dtype;
   channelsLast?: boolean;
   json?: boolean;
+  verifyCrc: boolean;
 }
 
 interface ModelSummary {
@@ -68,7 +69,7 @@ async function runModelCommand(o: ModelOptions): Promise<void> {
     parameterCount: model.parameterCount,
     stateEntries: model.state.length,
   };
-  if (o.weights) summary.weights = { path: o.weights, ...(await model.loadWeights(o.weights)) };
+  if (o.weights) summary.weights = { path: o.weights, ...(await model.loadWeights(o.weights, { verifyCrc: o.verifyCrc })) };
   if (o.dtype !== 'float32' || o.channelsLast) await model.convert(o.dtype, { channelsLast: o.channelsLast });
   if (o.save) {
     await model.saveWeights(o.save);
@@ -94,6 +95,7 @@ export function registerModelCommand(program: Command): void {
     .option('--num-classes <k>', 'outputs of a backbone\'s fc (default 1000)', positiveInteger('--num-classes'))
     .option('--window <n>', 'frames per gaze prediction (default 5)', positiveInteger('--window'))
     .option('--weights <file.pth>', 'load a state dict: ours, iCatcher+\'s, or torchvision ImageNet weights')
+    .option('--no-verify-crc', 'skip the CRC-32 check of every zip record of the weights file (faster on a file known to be intact; default: a damaged file is refused)')
     .option('--save <file.pth>', 'save the weights as a .pth that PyTorch loads with strict=True')
     .option('--input <x.npy>', 'float32 images: N×3×H×W (backbone) or B×N×3×H×W (gaze)')
     .option('--boxes <b.npy>', 'float32 box features B×N×5 (gaze)')

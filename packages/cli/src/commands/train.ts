@@ -1,5 +1,5 @@
 import { Option, type Command } from 'commander';
-import { checkArchitecture, train, type DistributedOptions, type TrainDoneEvent, type TrainOptions } from '@gazecoder/torch';
+import { checkArchitecture, exitNow, train, type DistributedOptions, type TrainDoneEvent, type TrainOptions } from '@gazecoder/torch';
 
 import { launchWorkers, wantsLaunch, workerFromEnvironment, type LaunchFlags } from '../distributed/launch';
 import { nonNegativeInteger, positiveInteger, positiveNumber, requires } from '../flags';
@@ -44,7 +44,10 @@ async function runTrain(dataset: string, flags: TrainFlags): Promise<void> {
   let signals = 0;
   const onSignal = (signal: NodeJS.Signals) => {
     signals += 1;
-    if (signals > 1) process.exit(130);  // a second interrupt does not wait for the checkpoint
+    // A second interrupt does not wait for the checkpoint. Not process.exit: its C++ static destructors
+    // (LibTorch's, OpenMP's) would run while the training thread still uses them, and the process could
+    // abort instead of exiting with 130. last.pth is written atomically, so none is left half-written.
+    if (signals > 1) exitNow(130);
     reporter.note(`${signal}: stopping after this step and writing last.pth (interrupt again to quit at once)`);
     controller.abort();
   };

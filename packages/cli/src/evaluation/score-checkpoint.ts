@@ -14,6 +14,8 @@ export interface ScoreOptions {
   device?: string;
   batchSize?: number;
   workers?: number;
+  /** check the CRC-32 of every zip record of the checkpoint (default true) */
+  verifyCrc?: boolean;
 }
 
 export interface CheckpointScore {
@@ -43,7 +45,8 @@ function weightsError(checkpoint: string, arch: string, message: string, archGiv
   const lines = message.split('\n');
   const head = lines.slice(0, 6).join('\n');
   const more = lines.length > 6 ? `\n… and ${lines.length - 6} more` : '';
-  const hint = archGiven ? `is ${checkpoint} a ${arch} gaze model?` : `no config.json beside ${checkpoint} names its architecture; give --arch`;
+  const hint = /is corrupt \(CRC-32 /.test(lines[0] ?? '') ? 'the file is damaged: copy it again'
+    : archGiven ? `is ${checkpoint} a ${arch} gaze model?` : `no config.json beside ${checkpoint} names its architecture; give --arch`;
   return `${message.includes(checkpoint) ? '' : `${checkpoint}: `}${head}${more}\n(${hint})`;
 }
 
@@ -55,7 +58,7 @@ export async function scoreCheckpoint(o: ScoreOptions): Promise<CheckpointScore>
   const arch = o.arch ?? run.arch ?? 'regnet_y_16gf';
   await using model = await Model.create({ arch, kind: 'gaze', device: o.device ?? 'auto', ...(run.windowSize && run.stride ? { window: Math.floor((run.windowSize + 1) / run.stride) } : {}) });
   try {
-    await model.loadWeights(checkpoint);
+    await model.loadWeights(checkpoint, { verifyCrc: o.verifyCrc ?? true });
   } catch (error) {
     throw new Error(weightsError(checkpoint, arch, (error as Error).message, o.arch !== undefined || run.arch !== undefined));
   }
