@@ -2,8 +2,10 @@
 
 #include <torch/torch.h>
 
+#include <cerrno>
 #include <chrono>
 #include <csignal>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <memory>
@@ -180,8 +182,16 @@ class Trainer {
     const auto copy = std::filesystem::temp_directory_path() /
                       ("gazecoder-resume-" + std::to_string(::getpid()) + "-" + std::to_string(group_->rank()) + ".pth");
     {
+      // Checked: with SIGXFSZ ignored (runTraining), a file-size limit would otherwise cut the copy short.
       std::ofstream out(copy, std::ios::binary);
-      out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+      if (out) out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+      if (out) out.close();
+      if (!out) {
+        const std::string reason = std::strerror(errno);
+        std::filesystem::remove(copy);
+        throw std::runtime_error("cannot write " + copy.string() + " (rank 0's " + lastPath + ", " + std::to_string(bytes.size()) +
+                                 " bytes, to read it here): " + reason);
+      }
     }
     try {
       state = loadTrainingState(copy.string());
