@@ -12,6 +12,10 @@ const TINY = 'regnet:depth=3,w0=16,wa=8,wm=2,group=8,se=0.25';
 // SGD: a gradient that differs shows in the weights (Adam's steps are bounded by lr whatever the gradient).
 const SGD = ['--arch', TINY, '--optimizer', 'sgd', '--lr', '1e-2', '--device', 'cpu', '--seed', '3', '--json'];
 const haveGloo = runtimeInfo().distributedBackends.includes('gloo');
+// Set-up installs libgloo-dev: with its headers present, an addon without Gloo is a broken build, and
+// these suites then run (and fail) instead of being skipped.
+const glooInstalled = existsSync('/usr/include/gloo');
+const describeGloo = haveGloo || glooInstalled ? describe : describe.skip;
 
 let dir: { path: string; cleanup: () => void };
 const file = (...parts: string[]) => join(dir.path, ...parts);
@@ -58,7 +62,14 @@ beforeAll(() => {
 });
 afterAll(() => dir.cleanup());
 
-(haveGloo ? describe : describe.skip)('gazecoder train --nproc', () => {
+describeGloo('gazecoder train --nproc', () => {
+  it('has the c10d Gloo backend in the addon', () => {
+    const backends = runtimeInfo().distributedBackends;
+    if (!backends.includes('gloo')) {
+      throw new Error(`/usr/include/gloo exists (libgloo-dev), but the addon was built without c10d Gloo (backends: [${backends.join(', ')}]); rebuild it with node native/scripts/build.mjs and see cmake's 'gazecoder: c10d gloo' line`);
+    }
+  });
+
   it('trains two processes with synchronized BatchNorm as one process on the global batch', async () => {
     const flags = [...SGD, '--batch-size', '64', '--epochs', '1'];  // 5 steps of 64 (the last one 22) windows
     const single = await gazecoderAsync(['train', dataset(), '--out', file('one'), ...flags]);
@@ -95,6 +106,40 @@ afterAll(() => dir.cleanup());
     expect(second.code).toBe(0);
     expect(existsSync(file('nodes-other'))).toBe(false);  // only rank 0's machine writes
     expect(weightDifference(file('nodes', 'last.pth'), file('one', 'last.pth')).diff).toBeLessThan(1e-4);
+  });
+
+  it("a checkpoint write that fails on rank 0 ends the other machine's worker with rank 0's error, the previous last.pth intact", async () => {
+    // The --nnodes run above: its last.pth (step 5) is resumed as a job of two machines with
+    // --checkpoint-every 2, the first one under a file-size limit of half that file (ulimit -f counts
+    // KiB), which fails rank 0's write at step 6. Rank 1 writes nothing; it learns of the failure from rank 0.
+    const last = file('nodes', 'last.pth');
+    const before = readFileSync(last);
+    const kib = Math.floor(before.length / 1024 / 2);
+    const flags = ['--resume', '--epochs', '2', '--checkpoint-every', '2', '--nnodes', '2', '--master-addr', '127.0.0.1', '--master-port', '29733', '--device', 'cpu', '--json'];
+    const limited = (out: string, nodeRank: string, limit: string) =>
+      new Promise<RunResult & { signal: NodeJS.Signals | null }>((resolve) => {
+        const child = spawn('bash', ['-c', `ulimit -f ${limit}; exec "$0" "$@"`, GAZECODER_BIN, 'train', dataset(), '--out', out, ...flags, '--node-rank', nodeRank], {
+          env: { ...process.env, GAZECODER_THREADS: '1' },
+        });
+        let stdout = '';
+        let stderr = '';
+        child.stdout.setEncoding('utf8').on('data', (text: string) => (stdout += text));
+        child.stderr.setEncoding('utf8').on('data', (text: string) => (stderr += text));
+        child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr }));
+      });
+    const [first, second] = await Promise.all([limited(file('nodes'), '0', String(kib)), limited(file('nodes-other'), '1', 'unlimited')]);
+    const failure = `cannot write the checkpoint: ${last}: writing ${last}.tmp-`;
+    const kept = `File too large; the previous ${last} (step 5) is unchanged`;
+    expect(first.signal).toBeNull();  // SIGXFSZ is ignored: the write fails with EFBIG instead
+    expect(first.code).toBe(1);
+    expect(first.stderr).toContain(failure);
+    expect(first.stderr).toContain(kept);
+    expect(second.code).toBe(1);
+    expect(second.stderr).toMatch(/\[rank 1\] gazecoder: rank 0: cannot write the checkpoint: /);
+    expect(second.stderr).toContain(kept);
+    expect(second.stderr).not.toMatch(/another process of the job died/);
+    expect(readFileSync(last).equals(before)).toBe(true);
+    expect(readdirSync(file('nodes')).filter((name) => name.includes('.tmp-'))).toEqual([]);
   });
 
   it('stops the whole job with a message when a worker is killed, and resumes with another number of processes', async () => {
@@ -145,7 +190,7 @@ function jobWith(out: string, extra: string[], act: (rank1: number, launcher: Re
   });
 }
 
-(haveGloo ? describe : describe.skip)('gazecoder train --nproc: stopping', () => {
+describeGloo('gazecoder train --nproc: stopping', () => {
   it('a hung worker fails the job after --dist-timeout, with the checkpoint written', async () => {
     const out = file('hung');
     let stopped = 0;

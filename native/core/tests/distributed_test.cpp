@@ -6,6 +6,7 @@
 #include <torch/torch.h>
 #include <unistd.h>
 
+#include <filesystem>
 #include <functional>
 #include <thread>
 
@@ -21,8 +22,16 @@ bool haveGloo() {
   return std::find(backends.begin(), backends.end(), "gloo") != backends.end();
 }
 
-#define REQUIRE_GLOO() \
-  if (!haveGloo()) GTEST_SKIP() << "built without c10d Gloo"
+// Skipped only where Gloo is not installed: when set-up installed libgloo-dev, a build without the
+// backend is a broken build, which must not pass as a skip.
+#define REQUIRE_GLOO()                                                                                          \
+  if (!haveGloo()) {                                                                                            \
+    if (std::filesystem::exists("/usr/include/gloo")) {                                                        \
+      FAIL() << "/usr/include/gloo exists (libgloo-dev) but gazecoder_core was built without c10d Gloo; "       \
+                "rebuild (node native/scripts/build.mjs) and see cmake's 'gazecoder: c10d gloo' line";          \
+    }                                                                                                           \
+    GTEST_SKIP() << "built without c10d Gloo (libgloo-dev is not installed)";                                   \
+  }
 
 int freePort() {
   const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
