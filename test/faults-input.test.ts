@@ -1,15 +1,15 @@
 // Malformed inputs through the CLI, as a user meets them: coding files, the metadata TSV, a videos CSV,
-// VCX XML, a dataset manifest, corrupt and truncated videos and garbage images, through `preprocess`,
-// `faces`, `annotate` and `eval`. Every bad file is named with its problem; where a command handles
+// VCX XML, a dataset manifest, corrupt and truncated videos and garbage images, hostile .npy arrays of a
+// packed dataset, through `preprocess`, `faces`, `annotate`, `eval`, `test` and `train`. Every bad file is named with its problem; where a command handles
 // many files the others are processed; nothing is left half-written.
-import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, cpSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 import { buildLookitFixture, codingName, codingText, videoName, type FixtureVideo } from '../packages/preprocess/test/helpers/lookit-fixture';
 import { drawFace, identity, rng, writeVideo } from '@gazecoder/synth';
 
-import { rawOutputText, vcxText, writeText } from './helpers/coding-files';
-import { gazecoder, tempDir } from './helpers/run';
+import { rawOutputText, vcxText, writeNpz, writeText } from './helpers/coding-files';
+import { gazecoder, python, tempDir } from './helpers/run';
 
 const tmp = tempDir('faults-input');
 afterAll(() => tmp.cleanup());
@@ -167,6 +167,14 @@ describe('gazecoder eval with unreadable coding files', () => {
     writeFileSync(join(human, 'binary.txt'), Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13, 0x49, 0x48, 0x44, 0x52]));
     writeFileSync(join(human, 'utf16.txt'), Buffer.from(lookit, 'utf16le'));
     writeText(join(human, 'vcx-entity.vcx'), `stray text ${vcxText([1, 1, 2, 2], [4])}`);
+    // A compressed output with one bit of arr_0's data flipped: the zip's CRC-32 catches it.
+    writeText(join(human, 'bit-flip.txt'), lookit);
+    const npz = join(machine, 'bit-flip.npz');
+    writeNpz(npz, labels, labels.map(() => 0.9));
+    const bytes = readFileSync(npz);
+    const data = bytes.indexOf('\x93NUMPY', 0, 'latin1') + 128 + 8 * 25; // arr_0[25], an int64
+    bytes[data] = (bytes[data] as number) ^ 0x01;
+    writeFileSync(npz, bytes);
     const json = join(tmp.path, 'eval.json');
     const run = gazecoder('eval', '--human1', human, '--machine', machine, '--json', json);
     expect(run.code).toBe(0);
@@ -176,7 +184,57 @@ describe('gazecoder eval with unreadable coding files', () => {
     expect(reasons.binary).toMatch(new RegExp(`${join(human, 'binary.txt')}: holds NUL bytes`));
     expect(reasons.utf16).toMatch(new RegExp(`${join(human, 'utf16.txt')}: holds NUL bytes`));
     expect(reasons['vcx-entity']).toMatch(new RegExp(`${join(human, 'vcx-entity.vcx')}: malformed XML at offset 0: text "stray text" outside the root element`));
-    expect(run.stdout).toContain('skipped 3 video(s)');
+    expect(reasons['bit-flip']).toMatch(new RegExp(`${npz}: zip entry 'arr_0\\.npy' fails its CRC-32 check \\(stored [0-9a-f]{8}, computed [0-9a-f]{8}\\): the file is corrupt`));
+    expect(run.stdout).toContain('skipped 4 video(s)');
     expect(run.stdout).toContain('human 1 - machine (1 videos)');
+  });
+});
+
+/** `bytes` (an .npy file) with its header's shape replaced by `shape`, the header keeping its length. */
+function withShape(bytes: Buffer, shape: string): Buffer {
+  const length = bytes.readUInt16LE(8);
+  const header = bytes.subarray(10, 10 + length).toString('latin1');
+  const changed = header.replace(/'shape': \([^)]*\)/, `'shape': ${shape}`).trimEnd();
+  const padded = `${changed}${' '.repeat(length - changed.length - 1)}\n`;
+  expect(padded.length).toBe(length);
+  return Buffer.concat([bytes.subarray(0, 10), Buffer.from(padded, 'latin1'), bytes.subarray(10 + length)]);
+}
+
+describe('gazecoder test and train with hostile .npy files in a packed dataset', () => {
+  const tiny = 'regnet:depth=3,w0=16,wa=8,wm=2,group=8,se=0.25';
+  const dataset = join(tmp.path, 'npy-dataset');
+  const model = join(tmp.path, 'npy-tiny.pth');
+  beforeAll(() => {
+    const made = python('synthetic_dataset.py', dataset, '--size', '32', '--train-videos', '1', '--val-videos', '1', '--frames', '60');
+    expect(made.stderr).toBe('');
+    expect(gazecoder('model', '--arch', tiny, '--save', model).code).toBe(0);
+  });
+
+  const crops = (dir: string) => join(dir, 'videos', 'val-01', 'crops.npy');
+  const boxes = (dir: string) => join(dir, 'videos', 'val-01', 'boxes.npy');
+  // crops.npy of val-01 is 60×32×32×3 uint8, boxes.npy 60×5 float32.
+  it.each([
+    ['a negative dimension', (b: Buffer) => withShape(b, '(-60, 32, 32, 3)'), crops, /crops\.npy: malformed shape \(-60, 32, 32, 3\) in the \.npy header: negative dimension -60/],
+    ['a shape whose element count overflows 64 bits', (b: Buffer) => withShape(b, '(4294967296, 4294967296, 32, 3)'), crops, /crops\.npy: malformed shape .* its element count overflows 64 bits/],
+    ['a shape that disagrees with the other arrays', (b: Buffer) => withShape(b, '(59, 32, 32, 3)'), boxes, /boxes\.npy: expected float32 \[59, 5\] \(one row per crop of crops\.npy\), found <f4 \[60, 5\]/],
+    ['data cut short', (b: Buffer) => b.subarray(0, b.length >> 1), crops, /crops\.npy: truncated: shape \[60, 32, 32, 3\] needs 184320 bytes of data, the file holds \d+/],
+  ])('%s: both commands name the file and the problem and write nothing', (name, corrupt, named, message) => {
+    const bad = join(tmp.path, `npy-${name.replace(/\W+/g, '-')}`);
+    cpSync(dataset, bad, { recursive: true });
+    writeFileSync(crops(bad), corrupt(readFileSync(crops(bad))));
+
+    const json = join(bad, 'test.json');
+    const tested = gazecoder('test', model, bad, '--split', 'val', '--arch', tiny, '--device', 'cpu', '--json', json);
+    expect(tested.code).toBe(1);
+    expect(tested.stderr).toMatch(new RegExp(`^gazecoder: ${named(bad)}: `, 'm'));
+    expect(tested.stderr).toMatch(message);
+    expect(existsSync(json)).toBe(false);
+
+    const out = join(bad, 'run');
+    const trained = gazecoder('train', bad, '--out', out, '--arch', tiny, '--epochs', '1', '--batch-size', '8', '--device', 'cpu');
+    expect(trained.code).toBe(1);
+    expect(trained.stderr).toMatch(new RegExp(`^gazecoder: ${named(bad)}: `, 'm'));
+    expect(trained.stderr).toMatch(message);
+    expect(tree(out)).toEqual([]);
   });
 });
