@@ -2,7 +2,7 @@
 // into a clean folder outside this repository (no access to its node_modules), and the example of
 // examples/embed built and run there.
 import { spawnSync, type SpawnSyncOptions } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, readFileSync, truncateSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 import { runtimeInfo } from '@gazecoder/torch';
@@ -111,6 +111,12 @@ describe('npm install of the packed packages', () => {
     expect(broken.code).toBe(1);
     expect(broken.stderr).toContain(`cannot load gazecoder's native addon ${addon}`);
     expect(broken.stderr).toContain('npm rebuild @gazecoder/native');
+    // And one that is not there at all.
+    rmSync(addon);
+    const missing = run('npx', ['gazecoder', 'info'], { cwd: app });
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toContain(`gazecoder's native addon ${join(app, 'node_modules', '@gazecoder', 'native', 'build', 'Release', 'gazecoder.node')} does not exist`);
+    expect(missing.stderr).toContain('npm rebuild @gazecoder/native');
   }, 1_800_000);
 
   it('fails at once with one message when no LibTorch can be found', () => {
