@@ -11,7 +11,7 @@
 namespace gazecoder::binding {
 
 // The message of the exception being handled (call inside a catch block), without LibTorch's C++ backtrace.
-inline std::string currentErrorMessage() {
+inline std::string rawErrorMessage() {
   try {
     throw;
   } catch (const c10::Error& e) {
@@ -23,6 +23,13 @@ inline std::string currentErrorMessage() {
   } catch (...) {
     return "unknown native error";
   }
+}
+
+// ... with any NUL (from a file's bytes) shown as \0: N-API would end the JS string there.
+inline std::string currentErrorMessage() {
+  std::string message = rawErrorMessage();
+  for (size_t at = message.find('\0'); at != std::string::npos; at = message.find('\0', at + 2)) message.replace(at, 1, "\\0");
+  return message;
 }
 
 // Runs `fn`; on a C++ exception stores its message and returns false. For worker threads.

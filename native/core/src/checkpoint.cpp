@@ -35,7 +35,14 @@ auto withFileErrors(const std::string& path, F&& body) {
   } catch (const CheckpointError&) {
     throw;
   } catch (const c10::Error& e) {
-    throw CheckpointError(path + ": " + e.what_without_backtrace());
+    // LibTorch's checks read "[enforce fail at inline_container.cc:165] . Attempted to ...": the
+    // location says nothing to a user.
+    std::string message = e.what_without_backtrace();
+    if (message.rfind("[enforce fail at ", 0) == 0 && message.find("] ") != std::string::npos) {
+      message = message.substr(message.find("] ") + 2);
+      if (message.rfind(". ", 0) == 0) message = message.substr(2);
+    }
+    throw CheckpointError(path + ": " + message);
   } catch (const std::exception& e) {
     throw CheckpointError(path + ": " + e.what());
   }
@@ -60,6 +67,21 @@ void checkIsZipArchive(const std::string& path) {
   throw CheckpointError(path + ": not a PyTorch checkpoint (torch.save writes a zip archive)");
 }
 
+// A record name as errors show it: control characters (a NUL would end the message) escaped.
+std::string printable(const std::string& name) {
+  std::string out;
+  for (const unsigned char c : name) {
+    if (c >= 0x20 && c != 0x7f) {
+      out += static_cast<char>(c);
+    } else {
+      char escaped[8];
+      std::snprintf(escaped, sizeof escaped, "\\x%02x", c);
+      out += escaped;
+    }
+  }
+  return out;
+}
+
 // LibTorch's reader over an archive whose directory zip::readArchive has checked, verifying each
 // record's CRC-32 on the bytes it hands out (LibTorch checks none, so flipped bits would load silently).
 class CheckedReader {
@@ -68,22 +90,31 @@ class CheckedReader {
       : path_(path), verify_(options.verifyCrc), archive_(zip::readArchive(path)) {
     // Small records (version, byteorder, ...) first, by themselves: LibTorch parses the version as it
     // opens the file, and a damaged one should read as damage, not as a vague parse error.
+    bool hasVersion = false;
     for (const auto& [name, record] : archive_.records) {
+      const std::string relative = name.substr(archive_.prefix.size());
+      const bool isVersion = relative == "version" || relative == ".data/version";
+      hasVersion = hasVersion || isVersion;
+      if (isVersion && record.size > kMaxVersionRecord) {
+        throw CheckpointError(path_ + ": record " + relative + " (" + std::to_string(record.size) + " bytes) is not a version number");
+      }
       if (record.method != 0 || record.size > kSmallRecord) continue;
       const std::string bytes = zip::readStored(path_, record);
-      check(name.substr(archive_.prefix.size()), bytes.data(), bytes.size());
-      const bool isVersion = name == archive_.prefix + "version" || name == archive_.prefix + ".data/version";
-      if (isVersion && (bytes.empty() || bytes.find_first_not_of("0123456789\n") != std::string::npos || bytes.size() > 20)) {
-        throw CheckpointError(path_ + ": record " + name.substr(archive_.prefix.size()) + " is not a version number");
+      check(relative, bytes.data(), bytes.size());
+      if (isVersion && (bytes.empty() || bytes.find_first_not_of("0123456789\n") != std::string::npos)) {
+        throw CheckpointError(path_ + ": record " + relative + " is not a version number");
       }
     }
+    if (!hasVersion) throw CheckpointError(path_ + ": missing record version: not a whole torch.save archive");
     reader_.emplace(path_);
   }
 
   bool has(const std::string& name) { return reader_->hasRecord(name); }
 
   std::tuple<at::DataPtr, size_t> get(const std::string& name) {
-    if (!has(name)) throw CheckpointError(path_ + ": missing record " + name);
+    // LibTorch looks names up as C strings: "data/0\0x" would find data/0.
+    if (name.find('\0') != std::string::npos) throw CheckpointError(path_ + ": record name " + printable(name) + " holds a NUL character");
+    if (!has(name)) throw CheckpointError(path_ + ": missing record " + printable(name));
     auto [data, size] = reader_->getRecord(name);
     check(name, data.get(), size);
     return {std::move(data), size};
@@ -104,6 +135,7 @@ class CheckedReader {
 
  private:
   static constexpr uint64_t kSmallRecord = 64 * 1024;
+  static constexpr uint64_t kMaxVersionRecord = 20;
 
   void check(const std::string& name, const void* data, size_t size) {
     const auto found = archive_.records.find(archive_.prefix + name);

@@ -169,6 +169,9 @@ Archive readArchive(const std::string& path) {
       file.fail("zip central directory is corrupt at record " + std::to_string(i));
     }
     const std::string name(reinterpret_cast<const char*>(h + kCentralHeaderSize), nameLength);
+    if (std::any_of(name.begin(), name.end(), [](char c) { return static_cast<unsigned char>(c) < 0x20; })) {
+      file.fail("the name of record " + std::to_string(i) + " of the zip directory holds control characters");
+    }
     if (i == 0) {
       const auto slash = name.find('/');
       if (slash == std::string::npos || slash == 0) file.fail("record " + name + " is not inside the archive's folder");

@@ -37,6 +37,9 @@ function isRecord(value: unknown): value is Record<string, unknown> {
 
 /** Reads and checks `<dir>/manifest.json`. */
 export async function readDatasetManifest(dir: string): Promise<DatasetManifest> {
+  if (typeof dir !== 'string' || dir === '') {
+    throw new TypeError(`dataset must be a dataset folder (a non-empty string), got ${dir === '' ? "''" : typeof dir}`);
+  }
   const path = join(dir, 'manifest.json');
   let text: string;
   try {

@@ -29,7 +29,13 @@ export type WindowPredictions = NativeWindowPredictions;
 
 /** The addon's input: the split's done videos with their folders; errors name manifest.json. */
 export async function windowRequest(options: WindowPredictionOptions): Promise<NativeWindowOptions> {
+  if (typeof options !== 'object' || options === null || Array.isArray(options)) {
+    throw new TypeError(`options must be an object ({ dataset, split, ... }), got ${Array.isArray(options) ? 'an array' : options === null ? 'null' : typeof options}`);
+  }
   const split = options.split ?? 'test';
+  if (!(['train', 'val', 'test'] as unknown[]).includes(split)) {
+    throw new RangeError(`split must be 'train', 'val' or 'test', got ${typeof split === 'string' ? `'${split}'` : typeof split}`);
+  }
   const manifest = await readDatasetManifest(options.dataset);
   const videos = manifest.videos.filter((v) => v.status === 'done' && v.split === split).map((v) => ({ id: v.id, dir: join(options.dataset, 'videos', v.id) }));
   if (videos.length === 0) throw new Error(`${join(options.dataset, 'manifest.json')}: no done videos in the ${split} split`);

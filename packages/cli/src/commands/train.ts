@@ -61,15 +61,19 @@ async function runTrain(dataset: string, flags: TrainFlags): Promise<void> {
     }
   } finally {
     reporter.close();
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
+    // Once interrupted, stay so: another Ctrl-C while the run winds up still exits with 130 at once,
+    // rather than killing the process by the signal.
+    if (signals === 0) {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+    }
   }
-  if (done === undefined || (worker?.rank ?? 0) !== 0) {
-    if (done?.reason === 'aborted') process.exitCode = 130;
-    return;
-  }
-  process.stdout.write(flags.json ? `${JSON.stringify(done)}\n` : `${summary(done)}\n`);
-  if (done.reason === 'aborted') process.exitCode = 130;
+  if (done !== undefined && (worker?.rank ?? 0) === 0) process.stdout.write(flags.json ? `${JSON.stringify(done)}\n` : `${summary(done)}\n`);
+  if (done?.reason === 'aborted') process.exitCode = 130;
+  // An interrupted run ends here, everything written (stdout and stderr are synchronous on Linux):
+  // Node's own exit tears LibTorch down for long enough that another Ctrl-C would kill the process by
+  // the signal instead of ending it with 130.
+  if (signals > 0) exitNow(130);
 }
 
 export function registerTrainCommand(program: Command): void {
