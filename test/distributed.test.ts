@@ -205,6 +205,30 @@ describeGloo('gazecoder train --nproc: stopping', () => {
     expect(() => process.kill(stopped, 0)).toThrow();  // the launcher killed the stuck worker
   });
 
+  it('kill -9 of the launcher stops its workers too (they have their own process groups), rank 0 writing last.pth', async () => {
+    const out = file('orphaned');
+    const job = await jobWith(out, [], (_rank1, launcher) => launcher.kill('SIGKILL'));
+    // The job's output ends when rank 0, which shares the launcher's stderr, has exited.
+    expect(job.code).toBeNull();
+    const workers = jsonLines(job.stderr).filter((e) => e.type === 'launch').map((e) => e.pid as number);
+    expect(workers).toHaveLength(2);
+    const deadline = Date.now() + 10_000;
+    const alive = () => workers.filter((pid) => {
+      try {
+        process.kill(pid, 0);
+        return true;
+      } catch {
+        return false;
+      }
+    });
+    while (alive().length > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(alive()).toEqual([]);
+    const done = jsonLines(job.stderr).find((e) => e.type === 'done');
+    expect(done).toMatchObject({ reason: 'aborted', lastCheckpoint: join(out, 'last.pth') });
+    const saved = python('run_inline.py', 'import sys,torch; print(torch.load(sys.argv[1])["progress"]["step"])', join(out, 'last.pth'));
+    expect(Number(saved.stdout)).toBe(done?.steps);
+  });
+
   it('SIGTERM to the launcher stops every worker after the same step and rank 0 writes last.pth', async () => {
     const out = file('terminated');
     const job = await jobWith(out, [], (_rank1, launcher) => launcher.kill('SIGTERM'));

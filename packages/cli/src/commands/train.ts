@@ -1,7 +1,7 @@
 import { Option, type Command } from 'commander';
 import { checkArchitecture, exitNow, train, type DistributedOptions, type TrainDoneEvent, type TrainOptions } from '@gazecoder/torch';
 
-import { launchWorkers, wantsLaunch, workerFromEnvironment, type LaunchFlags } from '../distributed/launch';
+import { launchWorkers, wantsLaunch, watchLauncher, workerFromEnvironment, type LaunchFlags } from '../distributed/launch';
 import { nonNegativeInteger, positiveInteger, positiveNumber, requires } from '../flags';
 import { JsonProgress, SilentProgress, TerminalProgress, type ProgressReporter } from '../progress';
 
@@ -53,6 +53,12 @@ async function runTrain(dataset: string, flags: TrainFlags): Promise<void> {
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
+  // A worker whose launcher was killed stops as if told to (the job agrees on the step), rank 0
+  // writing last.pth, rather than training on unwatched.
+  const unwatch = watchLauncher((pid) => {
+    reporter.note(`the launcher (pid ${pid}) is gone: stopping after this step and writing last.pth`);
+    controller.abort();
+  });
   let done: TrainDoneEvent | undefined;
   try {
     for await (const event of train(toOptions(dataset, flags, worker), { signal: controller.signal })) {
@@ -60,6 +66,7 @@ async function runTrain(dataset: string, flags: TrainFlags): Promise<void> {
       if (event.type === 'done') done = event;
     }
   } finally {
+    unwatch();
     reporter.close();
     // Once interrupted, stay so: another Ctrl-C while the run winds up still exits with 130 at once,
     // rather than killing the process by the signal.

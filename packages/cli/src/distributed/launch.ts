@@ -27,6 +27,7 @@ const ENV = {
   masterAddr: 'GAZECODER_MASTER_ADDR',
   masterPort: 'GAZECODER_MASTER_PORT',
   timeout: 'GAZECODER_DIST_TIMEOUT',
+  launcher: 'GAZECODER_LAUNCHER_PID',
 } as const;
 
 /** Seconds the other workers get to stop on their own (and rank 0 to save) after one has died; once
@@ -61,6 +62,25 @@ export function workerFromEnvironment(): DistributedOptions | undefined {
     masterPort: integerFromEnv(ENV.masterPort),
     timeoutSeconds: integerFromEnv(ENV.timeout),
   };
+}
+
+/**
+ * Calls `onGone(pid)` once if the `gazecoder train` launcher that started this worker dies (kill -9,
+ * a crash): the workers have their own process groups, so nothing else would stop them, and they would
+ * go on training and writing the run folder beside a `--resume` of it. Checked twice a second, without
+ * keeping the process alive. Workers of another launcher (no GAZECODER_LAUNCHER_PID) are not watched.
+ * Returns the function that stops watching.
+ */
+export function watchLauncher(onGone: (pid: number) => void): () => void {
+  const launcher = integerFromEnv(ENV.launcher);
+  if (launcher === undefined || process.ppid !== launcher) return () => {};
+  const timer = setInterval(() => {
+    if (process.ppid === launcher) return;
+    clearInterval(timer);
+    onGone(launcher);
+  }, 500);
+  timer.unref();
+  return () => clearInterval(timer);
 }
 
 /** A TCP port that was free a moment ago, for a job on this machine alone. */
@@ -163,6 +183,7 @@ export async function launchWorkers(flags: LaunchFlags, argv: readonly string[] 
           [ENV.localRank]: String(localRank),
           [ENV.masterAddr]: masterAddr,
           [ENV.masterPort]: String(masterPort),
+          [ENV.launcher]: String(process.pid),
           ...(flags.distTimeout !== undefined ? { [ENV.timeout]: String(flags.distTimeout) } : {}),
         },
         // Rank 0 reports the run; the others speak only when something goes wrong, prefixed.
