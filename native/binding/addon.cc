@@ -71,9 +71,10 @@ Napi::Value SelfTest(const Napi::CallbackInfo& args) {
   return guarded(env, [&]() -> Napi::Value {
     const Napi::Object options = optionalObject(args, 0, "options");
     SelfTestOptions o;
-    o.steps = static_cast<int>(integerOr(options, "steps", o.steps, 1, INT32_MAX));
-    o.batchSize = static_cast<int>(integerOr(options, "batchSize", o.batchSize, 1, INT32_MAX));
-    o.imageSize = static_cast<int>(integerOr(options, "imageSize", o.imageSize, 1, INT32_MAX));
+    // Integers that int holds; whether they make sense (steps >= 1, ...) is the core's call.
+    o.steps = static_cast<int>(integerOr(options, "steps", o.steps, INT32_MIN, INT32_MAX));
+    o.batchSize = static_cast<int>(integerOr(options, "batchSize", o.batchSize, INT32_MIN, INT32_MAX));
+    o.imageSize = static_cast<int>(integerOr(options, "imageSize", o.imageSize, INT32_MIN, INT32_MAX));
     o.seed = static_cast<uint64_t>(integerOr(options, "seed", static_cast<int64_t>(o.seed), 0, kMaxSafeInteger));
     o.device = stringOr(options, "device", o.device);
     return runAsync<SelfTestResult>(

@@ -55,6 +55,6 @@ describe('selfTest', () => {
 
   it('rejects options of the wrong type synchronously with a TypeError', () => {
     // The addon's TypeError comes from Node's realm, not jest's sandbox: compare by name.
-    expect(() => selfTest({ steps: 'ten' as unknown as number })).toThrow(expect.objectContaining({ name: 'TypeError', message: 'steps must be a number' }));
+    expect(() => selfTest({ steps: 'ten' as unknown as number })).toThrow(expect.objectContaining({ name: 'TypeError', message: 'steps must be a number, got a string' }));
   });
 });
