@@ -1,6 +1,9 @@
 #include "zip_index.h"
 
 #include <fcntl.h>
+#if defined(__x86_64__)
+#include <immintrin.h>
+#endif
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -260,11 +263,8 @@ const CrcTables& tables() {
   return instance;
 }
 
-}  // namespace
-
-uint32_t crc32(const void* data, size_t size, uint32_t crc) {
+uint32_t crc32Tables(const unsigned char* p, size_t size, uint32_t crc) {
   const auto& t = tables().t;
-  const auto* p = static_cast<const unsigned char*>(data);
   crc = ~crc;
   for (; size >= 8; p += 8, size -= 8) {
     uint32_t lo, hi;
@@ -276,6 +276,78 @@ uint32_t crc32(const void* data, size_t size, uint32_t crc) {
   }
   for (; size > 0; ++p, --size) crc = t[0][(crc ^ *p) & 0xff] ^ (crc >> 8);
   return ~crc;
+}
+
+#if defined(__x86_64__) && defined(__GNUC__)
+// Carry-less multiplication folding (Intel, "Fast CRC Computation for Generic Polynomials Using
+// PCLMULQDQ", 2009), as zlib (Chromium's) and Linux compute zip's CRC-32: about 5 times the tables' speed.
+#define GAZECODER_FOLDING __attribute__((target("pclmul,sse4.1")))
+
+GAZECODER_FOLDING inline __m128i load(const unsigned char* at) { return _mm_loadu_si128(reinterpret_cast<const __m128i*>(at)); }
+
+// `acc` folded 128 bits ahead by the constants in `k`, plus the next 128 bits.
+GAZECODER_FOLDING inline __m128i fold(__m128i acc, __m128i next, __m128i k) {
+  return _mm_xor_si128(_mm_xor_si128(_mm_clmulepi64_si128(acc, k, 0x11), next), _mm_clmulepi64_si128(acc, k, 0x00));
+}
+
+// `crc` is the running register (not inverted); `size` is a multiple of 16, at least 64.
+GAZECODER_FOLDING uint32_t crc32Folded(const unsigned char* buf, size_t size, uint32_t crc) {
+  // The bit-reflected constants x^(4*128+32), x^(4*128-32), x^(128+32), x^(128-32), x^64 mod P, and
+  // P with Barrett's mu.
+  alignas(16) static const uint64_t k1k2[] = {0x0154442bd4, 0x01c6e41596};
+  alignas(16) static const uint64_t k3k4[] = {0x01751997d0, 0x00ccaa009e};
+  alignas(16) static const uint64_t k5k0[] = {0x0163cd6124, 0x0000000000};
+  alignas(16) static const uint64_t poly[] = {0x01db710641, 0x01f7011641};
+  __m128i x1 = _mm_xor_si128(load(buf), _mm_cvtsi32_si128(static_cast<int>(crc)));
+  __m128i x2 = load(buf + 16), x3 = load(buf + 32), x4 = load(buf + 48);
+  __m128i x0 = _mm_load_si128(reinterpret_cast<const __m128i*>(k1k2));
+  buf += 64;
+  size -= 64;
+  while (size >= 64) {  // four lanes of 128 bits, each folded 512 bits ahead
+    const __m128i x5 = _mm_clmulepi64_si128(x1, x0, 0x00), x6 = _mm_clmulepi64_si128(x2, x0, 0x00);
+    const __m128i x7 = _mm_clmulepi64_si128(x3, x0, 0x00), x8 = _mm_clmulepi64_si128(x4, x0, 0x00);
+    x1 = _mm_xor_si128(_mm_xor_si128(_mm_clmulepi64_si128(x1, x0, 0x11), x5), load(buf));
+    x2 = _mm_xor_si128(_mm_xor_si128(_mm_clmulepi64_si128(x2, x0, 0x11), x6), load(buf + 16));
+    x3 = _mm_xor_si128(_mm_xor_si128(_mm_clmulepi64_si128(x3, x0, 0x11), x7), load(buf + 32));
+    x4 = _mm_xor_si128(_mm_xor_si128(_mm_clmulepi64_si128(x4, x0, 0x11), x8), load(buf + 48));
+    buf += 64;
+    size -= 64;
+  }
+  x0 = _mm_load_si128(reinterpret_cast<const __m128i*>(k3k4));
+  x1 = fold(fold(fold(x1, x2, x0), x3, x0), x4, x0);
+  for (; size >= 16; buf += 16, size -= 16) x1 = fold(x1, load(buf), x0);
+  // 128 bits to 64, then Barrett reduction to 32.
+  x2 = _mm_clmulepi64_si128(x1, x0, 0x10);
+  x3 = _mm_setr_epi32(~0, 0, ~0, 0);
+  x1 = _mm_xor_si128(_mm_srli_si128(x1, 8), x2);
+  x0 = _mm_loadl_epi64(reinterpret_cast<const __m128i*>(k5k0));
+  x2 = _mm_srli_si128(x1, 4);
+  x1 = _mm_xor_si128(_mm_clmulepi64_si128(_mm_and_si128(x1, x3), x0, 0x00), x2);
+  x0 = _mm_load_si128(reinterpret_cast<const __m128i*>(poly));
+  x2 = _mm_clmulepi64_si128(_mm_and_si128(x1, x3), x0, 0x10);
+  x2 = _mm_clmulepi64_si128(_mm_and_si128(x2, x3), x0, 0x00);
+  return static_cast<uint32_t>(_mm_extract_epi32(_mm_xor_si128(x1, x2), 1));
+}
+
+bool haveFolding() {
+  static const bool have = __builtin_cpu_supports("pclmul") && __builtin_cpu_supports("sse4.1");
+  return have;
+}
+#endif
+
+}  // namespace
+
+uint32_t crc32(const void* data, size_t size, uint32_t crc) {
+  const auto* p = static_cast<const unsigned char*>(data);
+#if defined(__x86_64__) && defined(__GNUC__)
+  if (size >= 64 && haveFolding()) {
+    const size_t folded = size & ~static_cast<size_t>(15);
+    crc = ~crc32Folded(p, folded, ~crc);
+    p += folded;
+    size -= folded;
+  }
+#endif
+  return crc32Tables(p, size, crc);
 }
 
 }  // namespace gazecoder::zip

@@ -302,5 +302,28 @@ TEST(ZipCrc32, MatchesTheStandardCheckValue) {
   EXPECT_EQ(zip::crc32(text.data() + 7, 993, zip::crc32(text.data(), 7)), zip::crc32(text.data(), 1000));
 }
 
+TEST(ZipCrc32, EqualsTheBitwiseDefinitionAtEveryLengthAndAlignment) {
+  // The fast paths (tables, carry-less folding from 64 bytes on) against the definition, bit by bit.
+  const auto bitwise = [](const unsigned char* p, size_t n) {
+    uint32_t crc = 0xffffffffu;
+    for (size_t i = 0; i < n; ++i) {
+      crc ^= p[i];
+      for (int k = 0; k < 8; ++k) crc = (crc & 1) ? 0xedb88320u ^ (crc >> 1) : crc >> 1;
+    }
+    return ~crc;
+  };
+  std::vector<unsigned char> bytes(5000);
+  uint32_t state = 12345;
+  for (auto& b : bytes) b = static_cast<unsigned char>((state = state * 1103515245u + 12345u) >> 24);
+  for (size_t offset = 0; offset < 17; ++offset) {
+    for (size_t n = 0; n < 400; n += (n < 140 ? 1 : 13)) {
+      ASSERT_EQ(zip::crc32(bytes.data() + offset, n), bitwise(bytes.data() + offset, n)) << "offset " << offset << ", " << n << " bytes";
+    }
+  }
+  EXPECT_EQ(zip::crc32(bytes.data() + 3, 4997), bitwise(bytes.data() + 3, 4997));
+  // Continued in pieces that do not fall on 16 bytes.
+  EXPECT_EQ(zip::crc32(bytes.data() + 1001, 3999, zip::crc32(bytes.data(), 1001)), bitwise(bytes.data(), 5000));
+}
+
 }  // namespace
 }  // namespace gazecoder::train
