@@ -9,6 +9,7 @@ export type {
   SelfTestResult,
   ModelSpec,
   WeightsReport,
+  LoadWeightsOptions,
   Dtype,
   Tensor,
   TrainingRun,
