@@ -3,7 +3,10 @@
 // directory pointing outside the file). Each is refused with an error that names the file and, for a
 // checkpoint, the record.
 #include <gtest/gtest.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
 #include <torch/torch.h>
+#include <unistd.h>
 
 #include <cstdint>
 #include <cstdio>
@@ -15,7 +18,9 @@
 
 #include "../src/zip_index.h"
 #include "gazecoder/checkpoint.h"
+#include "gazecoder/runtime.h"
 #include "gazecoder/state_dict.h"
+#include "gazecoder/train/batch_loader.h"
 #include "gazecoder/train/dataset.h"
 #include "gazecoder/train/npy_file.h"
 #include "training_helpers.h"
@@ -165,6 +170,42 @@ TEST(HostileNpy, DatasetFilesWithInconsistentShapesNameTheFile) {
   EXPECT_NE(message.find((copy / "boxes.npy").string() + ": truncated: shape [" + std::to_string(crops) + ", 5]"), std::string::npos) << message;
   restore("boxes.npy");
   EXPECT_NO_THROW(Video::open(video, 32));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Threads that cannot be started
+
+TEST(ThreadStartUp, ALoaderWhoseThreadsCannotStartIsAnErrorNotATerminate) {
+  REQUIRE_TRAINING_FIXTURES();
+  const Dataset dataset = Dataset::open(fixtureVideos(), 32, {});
+  LoaderOptions options;
+  options.batchSize = 4;
+  options.workers = kMaxLoaderWorkers + 1;
+  EXPECT_NE(errorOf([&] { BatchLoader(dataset, dataset.train, options); }).find("at most 256 data loader workers, got 257"),
+            std::string::npos);
+  EXPECT_THROW(configureThreads(kMaxThreads + 1), std::invalid_argument);
+
+  // In a child whose address space has room for a few thread stacks only, the loader's 200 threads
+  // cannot all start: the constructor must throw (naming the thread), not end the process.
+  const pid_t child = ::fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    long pages = 0;
+    if (std::FILE* statm = std::fopen("/proc/self/statm", "r")) {
+      if (std::fscanf(statm, "%ld", &pages) != 1) pages = 0;
+      std::fclose(statm);
+    }
+    const rlim_t room = static_cast<rlim_t>(pages) * static_cast<rlim_t>(::sysconf(_SC_PAGESIZE)) + (rlim_t{64} << 20);
+    const struct rlimit limit {room, room};
+    if (pages == 0 || ::setrlimit(RLIMIT_AS, &limit) != 0) ::_exit(3);
+    options.workers = 200;
+    const std::string message = errorOf([&] { BatchLoader(dataset, dataset.train, options); });
+    ::_exit(message.find("cannot start data loader thread") != std::string::npos ? 0 : 1);
+  }
+  int status = 0;
+  ASSERT_EQ(::waitpid(child, &status, 0), child);
+  ASSERT_TRUE(WIFEXITED(status)) << "the child died of signal " << (WIFSIGNALED(status) ? WTERMSIG(status) : 0);
+  EXPECT_EQ(WEXITSTATUS(status), 0) << "1: the loader started or failed otherwise; 3: no limit could be set";
 }
 
 // ---------------------------------------------------------------------------------------------
