@@ -22,6 +22,8 @@ const require = createRequire(join(root, 'test', 'package.json'));
 // The bin npm linked, as `npx gazecoder` runs it (spawned directly so that signals reach the CLI's process).
 const cli = join(root, 'node_modules', '.bin', 'gazecoder');
 const { Model } = require('@gazecoder/torch');
+// Synth's seeded generator: reproducible kill points from --seed.
+const { rng } = require('@gazecoder/synth');
 
 const TINY = 'regnet:depth=3,w0=16,wa=8,wm=2,group=8,se=0.25';
 
@@ -49,17 +51,6 @@ function parseArgs(argv) {
   return o;
 }
 
-// mulberry32: reproducible kill points from --seed.
-function rng(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
-  };
-}
 
 function python(args) {
   const run = spawnSync('/usr/bin/python3', args, { encoding: 'utf8' });

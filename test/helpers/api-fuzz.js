@@ -15,14 +15,8 @@ const addon = require(nativeEntry).loadAddon();
 const CALLS = Number(callsArg);
 const TIMEOUT_MS = 60_000;
 
-let state = Number(seedArg) >>> 0;
-function random() {
-  state = (state + 0x6d2b79f5) >>> 0;
-  let t = state;
-  t = Math.imul(t ^ (t >>> 15), t | 1);
-  t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-  return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-}
+// synth's seeded generator: the same calls on every run.
+const random = require('@gazecoder/synth').rng(Number(seedArg));
 const below = (n) => Math.floor(random() * n);
 const pick = (items) => items[below(items.length)];
 const chance = (p) => random() < p;

@@ -3,6 +3,7 @@
 // corrupted or cut (with valid CRCs, so that the unpickler sees it), records missing or short, foreign
 // globals, deep nesting, absurd sizes. Deterministic (seeded).
 import { crc32, deflateRawSync } from 'node:zlib';
+import { rng } from '@gazecoder/synth';
 
 export interface ZipEntry {
   name: string;
@@ -128,17 +129,6 @@ export function writeZip(entries: ZipEntry[], options: { entriesClaimed?: number
   return Buffer.concat([...locals, directory, end]);
 }
 
-/** mulberry32: a small seeded generator, so that the corpus is the same on every run. */
-export function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 // --- pickle pieces (protocol 2, with a few protocol 4 opcodes) ---------------------------------
 
@@ -204,7 +194,7 @@ const stateDictPickle = (tensor: Buffer) => Buffer.concat([PROTO2, ORDERED_DICT,
 
 /** The corpus: every mutant of `base` (a torch.save checkpoint), named by what was done to it. */
 export function mutateCheckpoint(base: Buffer, markerDir: string): Mutant[] {
-  const random = seeded(20261201);
+  const random = rng(20261201);  // synth's seeded generator: the same corpus on every run
   const below = (n: number) => Math.floor(random() * n);
   const out: Mutant[] = [];
   const add = (name: string, bytes: Buffer) => out.push({ name, bytes });
