@@ -8,11 +8,15 @@
 #include "gazecoder/build_config.h"
 
 #if GAZECODER_WITH_GLOO
+#ifndef USE_C10D_GLOO  // a LibTorch 2.x wheel's compile flags define it already
 #define USE_C10D_GLOO
+#endif
 #include <torch/csrc/distributed/c10d/ProcessGroupGloo.hpp>
 #endif
 #if GAZECODER_WITH_NCCL
+#ifndef USE_C10D_NCCL
 #define USE_C10D_NCCL
+#endif
 #include <torch/csrc/distributed/c10d/ProcessGroupNCCL.hpp>
 #endif
 #if GAZECODER_WITH_GLOO || GAZECODER_WITH_NCCL
