@@ -104,13 +104,20 @@ describe('npm install of the packed packages', () => {
     expect(info.code).toBe(0);
     expect(JSON.parse(info.stdout)).toMatchObject({ torchVersion: runtimeInfo().torchVersion });
 
-    // An addon file that cannot load is named, with the fix.
+    // An addon file that cannot load is named, with the fix: one cut short (which dlopen would die of) …
     const addon = join(app, 'node_modules', '@gazecoder', 'native-linux-x64', 'gazecoder.node');
-    truncateSync(addon, 1000);
+    truncateSync(addon, 100_000);
+    const cut = run('npx', ['gazecoder', 'info'], { cwd: app });
+    expect(cut.stderr).toContain(`gazecoder's native addon ${addon} is cut short (100000 bytes of at least `);
+    expect(cut.stderr).toContain('npm rebuild @gazecoder/native');
+    expect(cut.code).toBe(1);
+    // … and one that is no shared library at all.
+    writeFileSync(addon, 'not an ELF file\n'.repeat(100));
     const broken = run('npx', ['gazecoder', 'info'], { cwd: app });
-    expect(broken.code).toBe(1);
-    expect(broken.stderr).toContain(`cannot load gazecoder's native addon ${addon}`);
+    expect(broken.stderr).toContain(`cannot load gazecoder's native addon ${addon}: `);
+    expect(broken.stderr).toContain('invalid ELF header');
     expect(broken.stderr).toContain('npm rebuild @gazecoder/native');
+    expect(broken.code).toBe(1);
     // And one that is not there at all.
     rmSync(addon);
     const missing = run('npx', ['gazecoder', 'info'], { cwd: app });
