@@ -5,7 +5,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 
-import { tempSibling, writeFileAtomic } from '@gazecoder/files';
+import { tempSibling, writeFileAtomic } from '@gazecoder/formats';
 import {
   createDetector,
   detectorSpec,

@@ -4,7 +4,8 @@
 import { join } from 'node:path';
 
 import type { Mat, VideoWriter } from '@u4/opencv4nodejs';
-import { LABEL, opencv } from '@gazecoder/preprocess';
+import { opencv } from '@gazecoder/opencv';
+import { LABEL } from '@gazecoder/preprocess';
 
 import type { FrameSink } from './annotate-video';
 import type { FrameInput } from './frame-inputs';

@@ -3,7 +3,7 @@
 import { existsSync } from 'node:fs';
 import { basename, extname, join } from 'node:path';
 
-import { writeFileAtomic } from '@gazecoder/files';
+import { writeFileAtomic } from '@gazecoder/formats';
 import { LABEL, writeNpz } from '@gazecoder/preprocess';
 
 import type { VideoAnnotation } from './annotate-video';

@@ -7,7 +7,7 @@ import type { Mat } from '@u4/opencv4nodejs';
 import { createDetector, detectorSpec } from './detect/create-detector';
 import type { DetectorSpec } from './detect/detector';
 import type { FaceBox } from './detect/face-box';
-import { opencv } from './opencv';
+import { opencv } from '@gazecoder/opencv';
 import { decodeFrames } from './video/frames';
 import { probeVideo, VideoError } from './video/probe';
 

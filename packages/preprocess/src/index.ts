@@ -2,7 +2,6 @@
 
 export { preprocess, type PreprocessOptions, type PreprocessSummary } from './preprocess';
 export { detectFaces, isImageFile, type FrameFaces } from './faces-in-media';
-export { opencv, opencvVersion } from './opencv';
 
 export { GAZE_CLASSES, LABEL, type GazeClass } from './labels';
 export { frameLabels, labelAt, uncollapse, type ChangePoint, type Coding } from './annotations/coding';

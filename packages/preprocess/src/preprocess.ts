@@ -11,7 +11,7 @@ import { DATASET_FORMAT, DATASET_VERSION, readManifest, settingsMismatch, writeM
 import { removeStaleStaging } from './dataset/staging';
 import { videoFolder } from './dataset/video-folder';
 import { detectorSpec } from './detect/create-detector';
-import { writeFileAtomic } from '@gazecoder/files';
+import { writeFileAtomic } from '@gazecoder/formats';
 import type { DetectorSpec } from './detect/detector';
 import type { FaceSelection } from './faces/face-selection';
 import { readCsvLayout } from './layout/csv-layout';

@@ -7,7 +7,7 @@ import { createDetector, detectorSpec } from '../src/detect/create-detector';
 import { decodeSsd } from '../src/detect/res10';
 import { NO_ADJUSTMENT, type FaceBox } from '../src/detect/face-box';
 import { detectFaces, type FrameFaces } from '../src';
-import { opencv } from '../src/opencv';
+import { opencv } from '@gazecoder/opencv';
 import { tempDir, testMedia } from './helpers/media';
 import { drawFace, identity, rng, type Gaze } from '../../synth/src';
 

@@ -1,6 +1,6 @@
 // Result files are written atomically (a temporary sibling, then rename): a reader, or a crash, never
 // leaves a half-written report or JSON behind.
-import { writeFileAtomic } from '@gazecoder/files';
+import { writeFileAtomic } from '@gazecoder/formats';
 
 import { renderReport } from './render-report';
 import type { ReportData } from './report-data';

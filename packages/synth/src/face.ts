@@ -1,7 +1,7 @@
 // Procedurally drawn faces (build-environment.md §10) that BlazeFace detects in every gaze state, so
 // synthetic videos go through the same detect → crop path as real ones.
 import type { Mat, Point2, Size, Vec3 } from '@u4/opencv4nodejs';
-import { opencv } from '@gazecoder/preprocess';
+import { opencv } from '@gazecoder/opencv';
 
 import { cameraFinish } from './noise';
 import { uniform } from './random';

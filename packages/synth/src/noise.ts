@@ -1,6 +1,6 @@
 // Sensor noise for drawn frames: σ ≈ 4 per channel, like a webcam's.
 import type { Mat } from '@u4/opencv4nodejs';
-import { opencv } from '@gazecoder/preprocess';
+import { opencv } from '@gazecoder/opencv';
 
 import { rng } from './random';
 

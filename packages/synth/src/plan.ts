@@ -1,7 +1,7 @@
 // What each synthetic video shows, decided up front from the seed: who, where, in what light, the
 // gaze script, which child and split it belongs to.
 import type { Vec3 } from '@u4/opencv4nodejs';
-import { opencv } from '@gazecoder/preprocess';
+import { opencv } from '@gazecoder/opencv';
 
 import { identity, type Identity } from './face';
 import { gazeScript, type Segment } from './gaze-script';

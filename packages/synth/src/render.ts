@@ -1,7 +1,7 @@
 // One frame of a planned video: background, light, the adult (if any), the child looking where the
 // script says (blending over the 4 frames around each change), camera blur and noise.
 import type { Mat } from '@u4/opencv4nodejs';
-import { opencv } from '@gazecoder/preprocess';
+import { opencv } from '@gazecoder/opencv';
 
 import { blendPose, drawFaceOn, gazePose, type Box, type DrawnFace, type GazePose } from './face';
 import type { Segment } from './gaze-script';

@@ -5,7 +5,8 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-import { detectFaces, frameLabels, lookitVideoId, opencv, parseLookitCoding, LOOKIT_METADATA } from '@gazecoder/preprocess';
+import { opencv } from '@gazecoder/opencv';
+import { detectFaces, frameLabels, lookitVideoId, parseLookitCoding, LOOKIT_METADATA } from '@gazecoder/preprocess';
 
 import { codingName, synthesize, videoName, type Box, type DrawnFace, type SynthSummary } from '../src';
 

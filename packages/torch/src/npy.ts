@@ -2,7 +2,7 @@
 // inputs from and hands outputs to Python.
 import { readFile } from 'node:fs/promises';
 
-import { readNpyHeader, writeFileAtomic } from '@gazecoder/files';
+import { readNpyHeader, writeFileAtomic } from '@gazecoder/formats';
 
 import { numel, type Tensor } from './tensor';
 

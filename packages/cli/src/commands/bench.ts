@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { writeFileAtomic } from '@gazecoder/files';
+import { writeFileAtomic } from '@gazecoder/formats';
 
 import { benchMarkdown } from '../bench/bench-markdown';
 import { runBench } from '../bench/run-bench';

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { opencvVersion } from '@gazecoder/preprocess';
+import { opencvVersion } from '@gazecoder/opencv';
 import { runtimeInfo, selfTest, type RuntimeInfo, type SelfTestResult } from '@gazecoder/torch';
 
 interface InfoOptions {

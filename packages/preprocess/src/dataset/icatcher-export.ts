@@ -9,10 +9,10 @@ import type { Mat } from '@u4/opencv4nodejs';
 
 import type { FaceBox } from '../detect/face-box';
 import { boxFeatures } from '../faces/box-features';
-import { writeFileAtomic } from '@gazecoder/files';
+import { writeFileAtomic } from '@gazecoder/formats';
 import { writeNpy } from '../io/npy';
 import { encodePickledDictNpy } from '../io/npy-pickled-dict';
-import { opencv } from '../opencv';
+import { opencv } from '@gazecoder/opencv';
 import { StagedFolder } from './staging';
 
 export class IcatcherExportWriter {

@@ -3,7 +3,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
-import { writeFileAtomic } from '@gazecoder/files';
+import { writeFileAtomic } from '@gazecoder/formats';
 import type { VideoStats } from './video-stats';
 
 export const DATASET_FORMAT = 'gazecoder-dataset';

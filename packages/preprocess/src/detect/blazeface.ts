@@ -9,8 +9,8 @@ import { join } from 'node:path';
 
 import type { Mat, Net } from '@u4/opencv4nodejs';
 
-import { writeFileAtomicSync } from '@gazecoder/files';
-import { opencv } from '../opencv';
+import { writeFileAtomicSync } from '@gazecoder/formats';
+import { opencv } from '@gazecoder/opencv';
 import type { DetectorSpec, FaceDetector } from './detector';
 import { adjustCorners, clampBox, type FaceBox } from './face-box';
 import { nhwcToNchwInput } from './onnx-nchw-input';

@@ -5,7 +5,7 @@ import { existsSync } from 'node:fs';
 
 import type { Mat, Net } from '@u4/opencv4nodejs';
 
-import { opencv } from '../opencv';
+import { opencv } from '@gazecoder/opencv';
 import type { DetectorSpec, FaceDetector } from './detector';
 import { adjustCorners, clampBox, type FaceBox } from './face-box';
 

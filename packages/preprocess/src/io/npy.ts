@@ -2,7 +2,7 @@
 // iCatcher+'s outputs use. Reading also accepts <i8 (iCatcher+'s answers) and fixed-width unicode.
 import { open, readFile, type FileHandle } from 'node:fs/promises';
 
-import { readNpyHeader, writeFileAtomic } from '@gazecoder/files';
+import { readNpyHeader, writeFileAtomic } from '@gazecoder/formats';
 
 /** The .npy dtypes this module reads and writes, by NumPy descr. */
 export type NpyDtype = 'u1' | 'i1' | 'i2' | 'i4' | 'i8' | 'f4' | 'f8';

@@ -1,7 +1,7 @@
 // Entry point of a worker process: loads the detector once, then processes the videos it is sent.
 import { createDetector } from '../detect/create-detector';
 import type { FaceDetector } from '../detect/detector';
-import { opencv } from '../opencv';
+import { opencv } from '@gazecoder/opencv';
 import { processVideo, type ProcessSettings } from './process-video';
 import type { FromWorker, ToWorker } from './worker-protocol';
 

@@ -1,7 +1,7 @@
 // Decoding a video once, frame by frame, with OpenCV (BGR Mats, as iCatcher+'s cv2.VideoCapture).
 import type { Mat, VideoCapture } from '@u4/opencv4nodejs';
 
-import { opencv } from '../opencv';
+import { opencv } from '@gazecoder/opencv';
 import { VideoError } from './probe';
 
 /** Opens `file` for sequential decoding; throws a {@link VideoError} naming the file. */
