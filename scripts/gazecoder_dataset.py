@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Reader of gazecoder's packed dataset (packages/preprocess/DATASET_FORMAT.md), numpy only.
+"""Reader of gazecoder's packed dataset (docs/dataset-format.md), numpy only.
 
     from gazecoder_dataset import GazecoderDataset
     ds = GazecoderDataset("dataset")
@@ -54,7 +54,7 @@ class GazecoderDataset:
         return self._cache[video_id]
 
     def window_starts(self, video_id, eliminate_transitions=False, use_mutually_agreed=False):
-        """Frames t where frames t … t+8 all have a crop and a coder-1 label (DATASET_FORMAT.md)."""
+        """Frames t where frames t … t+8 all have a crop and a coder-1 label (docs/dataset-format.md)."""
         v = self.video(video_id)
         ok = (v["frame_crop"] >= 0) & (v["labels"][:, 0] >= 0)
         starts = []

@@ -1,4 +1,4 @@
-"""Small packed datasets (packages/preprocess/DATASET_FORMAT.md) whose gaze class is visible in the
+"""Small packed datasets (docs/dataset-format.md) whose gaze class is visible in the
 crops, for the training tests: a bright blob on the left of the face crop means "left", on the right
 "right", none "away". Labels come in runs, with frames lacking a face or a label scattered in, and a
 second coder who mostly agrees.

@@ -1,5 +1,5 @@
 // The whole pipeline on a Lookit-layout folder built here: real ffmpeg videos of drawn faces, coding
-// files, the TSV. Checks the packed dataset (DATASET_FORMAT.md) value by value, the splits, the
+// files, the TSV. Checks the packed dataset (docs/dataset-format.md) value by value, the splits, the
 // failures that must not stop the run, resuming, iCatcher+'s layout, and the Python reader.
 // It runs the built package (dist/): videos are processed in worker processes.
 import { spawnSync } from 'node:child_process';
@@ -80,7 +80,7 @@ describe('gazecoder preprocess on a Lookit layout', () => {
     );
   });
 
-  it('writes the manifest of DATASET_FORMAT.md with which.dataset splits', async () => {
+  it('writes the manifest of docs/dataset-format.md with which.dataset splits', async () => {
     const manifest = await readManifest(out.path);
     expect(manifest).toMatchObject({
       format: 'gazecoder-dataset',

@@ -1,5 +1,5 @@
 #pragma once
-// A packed gazecoder dataset (packages/preprocess/DATASET_FORMAT.md) as training reads it: the
+// A packed gazecoder dataset (docs/dataset-format.md) as training reads it: the
 // videos of the train and val splits, memory-mapped, checked for consistency, and their windows.
 // The manifest is read by the caller (TypeScript), which passes the videos it lists as done.
 #include <cstdint>
