@@ -4,8 +4,9 @@ import { spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, readdirSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 
-import { annotateVideos, formatFixed2, rawOutputText, type AnnotatedVideo } from '@gazecoder/annotate';
-import { readMachineCoding, probeVideo } from '@gazecoder/preprocess';
+import { formatFixed2, rawOutputText, readMachineCoding } from '@gazecoder/formats';
+import { annotateVideos, type AnnotatedVideo } from '@gazecoder/annotate';
+import { probeVideo } from '@gazecoder/preprocess';
 
 import { drawFace, identity, rng, writeVideo, type Gaze } from '@gazecoder/synth';
 import { lookitText } from './helpers/coding-files';

@@ -2,7 +2,8 @@
 import { readFileSync, truncateSync, writeFileSync, copyFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-import { Model, readNpy } from '@gazecoder/torch';
+import { readFloat32Npy } from '@gazecoder/formats';
+import { Model } from '@gazecoder/torch';
 
 import { gazecoder, maxRelativeError, python, tempDir } from './helpers/run';
 
@@ -25,7 +26,7 @@ describe('gazecoder model --gaze', () => {
     expect(run.code).toBe(0);
     const summary = JSON.parse(run.stdout);
     expect(summary).toMatchObject({ arch: ARCH, kind: 'gaze', weights: { interpretedAs: 'checkpoint', skipped: [] }, output: { shape: [2, 3], mode: 'eval' } });
-    const error = maxRelativeError(await readNpy(file('ours.npy')), await readNpy(file('expected.npy')));
+    const error = maxRelativeError(await readFloat32Npy(file('ours.npy')), await readFloat32Npy(file('expected.npy')));
     expect(error).toBeLessThan(1e-5);
   });
 
@@ -61,7 +62,7 @@ describe('torchvision backbone weights', () => {
       const args = ['model', '--arch', ARCH, '--backbone', '--weights', join(backbone.path, 'weights.pth'), '--input', join(backbone.path, 'images.npy'), '--output', out];
       const run = gazecoder(...args, ...(mode === 'train' ? ['--train-mode'] : []));
       expect(run.code).toBe(0);
-      expect(maxRelativeError(await readNpy(out), await readNpy(join(backbone.path, `expected_${mode}.npy`)))).toBeLessThan(1e-5);
+      expect(maxRelativeError(await readFloat32Npy(out), await readFloat32Npy(join(backbone.path, `expected_${mode}.npy`)))).toBeLessThan(1e-5);
     }
   });
 
@@ -101,9 +102,9 @@ describe('the Model API', () => {
   it('keeps outputs close after channels_last and float64 conversion', async () => {
     await using model = await Model.create({ arch: ARCH, kind: 'gaze' });
     await model.loadWeights(file('weights.pth'));
-    const images = await readNpy(file('images.npy'));
-    const boxes = await readNpy(file('boxes.npy'));
-    const expected = await readNpy(file('expected.npy'));
+    const images = await readFloat32Npy(file('images.npy'));
+    const boxes = await readFloat32Npy(file('boxes.npy'));
+    const expected = await readFloat32Npy(file('expected.npy'));
     await model.convert('float32', { channelsLast: true });
     expect(maxRelativeError(await model.forward(images, boxes), expected)).toBeLessThan(1e-4);
     await model.convert('float64');

@@ -2,7 +2,8 @@
 // frames sampled every `stride` frames runs wherever its middle frame has a face, and its argmax and
 // max softmax become that frame's answer. Frames stream through in chunks; a frame is let go as soon
 // as no window still needs it.
-import { LABEL, VideoError } from '@gazecoder/preprocess';
+import { LABEL } from '@gazecoder/formats';
+import { VideoError } from '@gazecoder/preprocess';
 
 import { readFrameInputs, type FrameInput, type FrameReaderOptions } from './frame-inputs';
 import type { WindowRunner } from './window-runner';

@@ -5,22 +5,14 @@ import { existsSync } from 'node:fs';
 import { mkdir, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 
-import { tempSibling, writeFileAtomic } from '@gazecoder/formats';
-import {
-  createDetector,
-  detectorSpec,
-  probeVideo,
-  type DetectorSpec,
-  type FaceSelection,
-  type ProgressReporter,
-} from '@gazecoder/preprocess';
+import { type LabelOptions, type OutputFormat, outputPath, refuseExisting, tempSibling, uiLabelsText, videoStem, writeCompressed, writeFileAtomic, writeRawOutput } from '@gazecoder/formats';
+import { createDetector, detectorSpec, probeVideo, type DetectorSpec, type FaceSelection, type ProgressReporter } from '@gazecoder/preprocess';
 import { framesPerWindow, Model, runModelSettings } from '@gazecoder/torch';
 
 import { annotateVideo, type FrameSink, type VideoAnnotation, type WindowShape } from './annotate-video';
 import { DecoratedFramesSink, VideoSink } from './decorate';
 import { DEFAULT_IMAGE_SIZE, type FrameReaderOptions } from './frame-inputs';
 import { IMAGENET, Normalizer, type Normalization } from './normalize';
-import { outputPath, refuseExisting, uiLabelsText, videoStem, writeCompressed, writeRawOutput, type LabelOptions, type OutputFormat } from './output-formats';
 import { listVideos } from './video-sources';
 import { PerWindowForwardRunner, SharedEmbeddingRunner, type WindowRunner } from './window-runner';
 

@@ -5,11 +5,10 @@ import { join } from 'node:path';
 
 import type { Mat, VideoWriter } from '@u4/opencv4nodejs';
 import { opencv } from '@gazecoder/opencv';
-import { LABEL } from '@gazecoder/preprocess';
+import { className, LABEL, mirrorId } from '@gazecoder/formats';
 
 import type { FrameSink } from './annotate-video';
 import type { FrameInput } from './frame-inputs';
-import { className, mirrorId } from './labels';
 
 /** A copy of the frame with the answer drawn on it. */
 export function decorateFrame(input: FrameInput, shown: number, confidence: number): Mat {

@@ -3,7 +3,8 @@
 // image size (iCatcher+'s 100×100 by default) and normalised, with the five box features; frames
 // without a usable face become placeholders.
 import type { Mat } from '@u4/opencv4nodejs';
-import { boxFeatures, cropFace, decodeFrames, faceSelector, LABEL, type FaceBox, type FaceDetector, type FaceSelection } from '@gazecoder/preprocess';
+import { LABEL } from '@gazecoder/formats';
+import { boxFeatures, cropFace, decodeFrames, faceSelector, type FaceBox, type FaceDetector, type FaceSelection } from '@gazecoder/preprocess';
 
 import type { Normalizer } from './normalize';
 

@@ -2,5 +2,3 @@
 
 export { annotateVideos, type AnnotateOptions, type AnnotateSummary, type AnnotatedVideo } from './annotate-videos';
 export type { VideoAnnotation, WindowShape } from './annotate-video';
-export { OUTPUT_FORMATS, outputPath, rawOutputText, uiLabelsText, type OutputFormat } from './output-formats';
-export { formatFixed2, formatGeneral2 } from './python-format';

@@ -2,7 +2,7 @@
 // precision / recall / F1 as sklearn's precision_recall_fscore_support, Cohen's kappa, confusion.
 import { cohensKappa } from './cohens-kappa';
 import { confusionMatrix, type ConfusionMatrix } from './confusion-matrix';
-import { CLASS_COUNT } from './labels';
+import { CLASS_COUNT } from '@gazecoder/formats';
 
 export interface ClassMetrics {
   /** of the samples predicted as this class, the share that is; 0 when none is predicted (sklearn's zero_division) */

@@ -2,7 +2,7 @@
 // trial-level ICCs (icatcher-plus.md §11.3; visualize.py compare_coding_files).
 import { icc31 } from './icc';
 import { compareInterval, type IntervalComparison } from './interval-comparison';
-import type { FrameLabels, Interval } from './labels';
+import type { FrameLabels, Interval } from '@gazecoder/formats';
 
 /** A coding as evaluation needs it: per-frame labels and where the coding ends. */
 export interface EvaluatedCoding {

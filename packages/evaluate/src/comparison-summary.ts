@@ -3,7 +3,7 @@
 import { bootstrapMean, type BootstrapOptions, type Estimate } from './bootstrap';
 import type { CodingComparison } from './coding-comparison';
 import { sumMatrices, type ConfusionMatrix } from './confusion-matrix';
-import { CLASS_COUNT } from './labels';
+import { CLASS_COUNT } from '@gazecoder/formats';
 
 export interface ComparisonSummary {
   /** videos compared */

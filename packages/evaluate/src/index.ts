@@ -1,7 +1,6 @@
 // @gazecoder/evaluate: how well gaze codings agree, with iCatcher+'s definitions (icatcher-plus.md §11),
 // and how well a classifier does on labelled windows. Pure TypeScript over per-frame label arrays.
 
-export { GAZE_CLASS_NAMES, INVALID_LABEL_NAMES, CLASS_COUNT, NO_LABEL, type FrameLabels, type Interval } from './labels';
 export { cohensKappa, kappaFromConfusion } from './cohens-kappa';
 export { confusionMatrix, sumMatrices, type ConfusionMatrix } from './confusion-matrix';
 export { compareInterval, type IntervalComparison, type LabelCounts, type PerCoder } from './interval-comparison';

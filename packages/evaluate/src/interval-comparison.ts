@@ -2,7 +2,7 @@
 // (icatcher-plus.md §11.2-11.3; reproduce/visualize.py get_stats_in_interval).
 import { cohensKappa } from './cohens-kappa';
 import { confusionMatrix, type ConfusionMatrix } from './confusion-matrix';
-import { checkLabels, CLASS_COUNT, NO_LABEL, type FrameLabels, type Interval } from './labels';
+import { checkLabels, CLASS_COUNT, type FrameLabels, type Interval, NO_LABEL } from '@gazecoder/formats';
 
 /** Frames of one coding in an interval, per label id. */
 export interface LabelCounts {

@@ -2,7 +2,7 @@
 // and this file chooses what of each a host application needs.
 
 // The LibTorch runtime, models and training (@gazecoder/torch over the native addon).
-export { runtimeInfo, setThreads, selfTest, defaultThreads, Model, train, readDatasetManifest } from '@gazecoder/torch';
+export { runtimeInfo, setThreads, selfTest, defaultThreads, Model, train } from '@gazecoder/torch';
 export type {
   RuntimeInfo,
   SelfTestOptions,
@@ -20,16 +20,19 @@ export type {
   TrainStepEvent,
   TrainEpochEvent,
   TrainDoneEvent,
-  DatasetManifest,
 } from '@gazecoder/torch';
 
-// Videos and codings to a packed face-crop dataset; face detection; human and machine codings.
-export { preprocess, detectFaces, readHumanCoding, readMachineCoding, GAZE_CLASSES, AnnotationError, VideoError } from '@gazecoder/preprocess';
-export type { PreprocessOptions, PreprocessSummary, FrameFaces, GazeClass, CodingFormat, MachineCoding, ProgressReporter } from '@gazecoder/preprocess';
+// The files: human and machine codings, label ids, the dataset manifest, NumPy arrays.
+export { readHumanCoding, readMachineCoding, readDatasetManifest, readNpy, writeNpy, GAZE_CLASSES, LABEL, OUTPUT_FORMATS, AnnotationError } from '@gazecoder/formats';
+export type { GazeClass, CodingFormat, Coding, MachineCoding, Manifest as DatasetManifest, NpyArray, OutputFormat } from '@gazecoder/formats';
+
+// Videos and codings to a packed face-crop dataset; face detection.
+export { preprocess, detectFaces, VideoError } from '@gazecoder/preprocess';
+export type { PreprocessOptions, PreprocessSummary, FrameFaces, ProgressReporter } from '@gazecoder/preprocess';
 
 // Coding videos with a trained model, in iCatcher+'s output formats.
-export { annotateVideos, OUTPUT_FORMATS } from '@gazecoder/annotate';
-export type { AnnotateOptions, AnnotateSummary, AnnotatedVideo, OutputFormat } from '@gazecoder/annotate';
+export { annotateVideos } from '@gazecoder/annotate';
+export type { AnnotateOptions, AnnotateSummary, AnnotatedVideo } from '@gazecoder/annotate';
 
 // Reliability metrics as iCatcher+ defines them.
 export { compareCodings, summarizeComparisons, cohensKappa, classificationMetrics } from '@gazecoder/evaluate';

@@ -3,13 +3,6 @@
 export { preprocess, type PreprocessOptions, type PreprocessSummary } from './preprocess';
 export { detectFaces, isImageFile, type FrameFaces } from './faces-in-media';
 
-export { GAZE_CLASSES, LABEL, type GazeClass } from './labels';
-export { frameLabels, labelAt, uncollapse, type ChangePoint, type Coding } from './annotations/coding';
-export { parseLookitCoding, readLookitCoding, type TimeBase } from './annotations/lookit';
-export { parseVcxCoding, readVcxCoding, type VcxOptions } from './annotations/vcx';
-export { readHumanCoding, type CodingFormat } from './annotations/read-coding';
-export { parseMachineText, readMachineCoding, type MachineCoding } from './annotations/icatcher-output';
-export { AnnotationError } from './annotations/annotation-error';
 export { lookitVideoId, LOOKIT_METADATA } from './layout/lookit-layout';
 export { CSV_COLUMNS } from './layout/csv-layout';
 export type { SplitPolicy } from './split/assign-splits';
@@ -19,11 +12,8 @@ export type { DetectorName, DetectorSpec } from './detect/detector';
 export type { BoxAdjustment, FaceBox } from './detect/face-box';
 export { FACE_SELECTIONS, type FaceSelection } from './faces/face-selection';
 
-export { readManifest, type Manifest, type VideoEntry, type DoneVideo, type FailedVideo, type Split, DATASET_FORMAT, DATASET_VERSION } from './dataset/manifest';
 export { datasetStats, formatDatasetStats, type DatasetStats, type GroupStats } from './dataset/dataset-stats';
-export type { VideoStats, Agreement } from './dataset/video-stats';
-export { readNpy, type NpyArray } from './io/npy';
-export { readNpz, writeNpz } from './io/npz';
+export type { Agreement } from './dataset/video-stats';
 export { JsonLinesProgress, TerminalProgress, type ProgressReporter } from './run/progress';
 export { VideoError, probeVideo, type VideoProbe } from './video/probe';
 export { decodeFrames } from './video/frames';

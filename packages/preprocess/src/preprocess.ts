@@ -7,11 +7,10 @@ import { extname, join } from 'node:path';
 
 import { datasetStats, type DatasetStats } from './dataset/dataset-stats';
 import { lockDataset } from './dataset/dataset-lock';
-import { DATASET_FORMAT, DATASET_VERSION, readManifest, settingsMismatch, writeManifest, type DatasetSettings, type Manifest, type Split, type VideoEntry } from './dataset/manifest';
+import { DATASET_FORMAT, DATASET_VERSION, type DatasetSettings, type Manifest, readManifest, settingsMismatch, type Split, type VideoEntry, writeFileAtomic, writeManifest } from '@gazecoder/formats';
 import { removeStaleStaging } from './dataset/staging';
 import { videoFolder } from './dataset/video-folder';
 import { detectorSpec } from './detect/create-detector';
-import { writeFileAtomic } from '@gazecoder/formats';
 import type { DetectorSpec } from './detect/detector';
 import type { FaceSelection } from './faces/face-selection';
 import { readCsvLayout } from './layout/csv-layout';

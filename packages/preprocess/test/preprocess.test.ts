@@ -6,7 +6,8 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-import { preprocess, readManifest, readNpy, type DoneVideo, type FailedVideo, type PreprocessSummary, type ProgressReporter } from '../dist';
+import { type DoneVideo, type FailedVideo, readManifest, readNpy } from '@gazecoder/formats';
+import { preprocess, type PreprocessSummary, type ProgressReporter } from '../dist';
 import { agreement } from '../dist/dataset/video-stats';
 import { buildLookitFixture, codingName, codingText, FPS, videoName, type FixtureVideo } from './helpers/lookit-fixture';
 import { python, REPO_ROOT, tempDir } from './helpers/media';

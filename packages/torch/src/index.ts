@@ -3,10 +3,8 @@ export { selfTest, type SelfTestOptions, type SelfTestResult } from './self-test
 export { defaultThreads } from './native';
 export { CUSTOM_REGNET_EXAMPLE, checkArchitecture, Model, type ModelSpec, type WeightsReport, type LoadWeightsOptions, type StateEntry, type Dtype } from './model';
 export type { WindowPredictionOptions, WindowPredictions, DatasetSplit } from './window-predictions';
-export { readNpy, writeNpy } from './npy';
 export { checkTensor, numel, type Tensor } from './tensor';
 export { train, type TrainingRun } from './train';
 export type { DistributedOptions, TrainOptions } from './train-options';
 export type { TrainEvent, TrainStartEvent, TrainStepEvent, TrainEpochEvent, TrainDoneEvent, PerClass } from './train-events';
-export { readDatasetManifest, trainingVideos, type DatasetManifest, type ManifestVideo, type TrainingVideo } from './dataset';
 export { runModelSettings, framesPerWindow, type RunModelSettings } from './run-config';

@@ -1,7 +1,7 @@
 // train(): a whole training run in the native core, on its own thread, as an async iterable of events.
 import { join } from 'node:path';
 
-import { readDatasetManifest, trainingVideos } from './dataset';
+import { readDatasetManifest, trainingVideos } from '@gazecoder/formats';
 import { native, type NativeTrainingHandle } from './native';
 import type { NativeTrainMessage, TrainEvent } from './train-events';
 import type { TrainOptions } from './train-options';

@@ -2,7 +2,7 @@
 // by the native core exactly as training builds its validation batches (collectWindows, no augmentation).
 import { join } from 'node:path';
 
-import { readDatasetManifest } from './dataset';
+import { readDatasetManifest } from '@gazecoder/formats';
 import type { NativeWindowOptions, NativeWindowPredictions } from './native';
 
 export type DatasetSplit = 'train' | 'val' | 'test';

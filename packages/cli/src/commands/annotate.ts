@@ -1,6 +1,7 @@
 // `gazecoder annotate`: iCatcher+'s inference CLI — a checkpoint codes every frame of a video or of
 // a folder of videos (raw_output text, compressed .npz, ui folder, optional decorated MP4).
-import { annotateVideos, OUTPUT_FORMATS, type AnnotateSummary, type OutputFormat } from '@gazecoder/annotate';
+import { OUTPUT_FORMATS, type OutputFormat } from '@gazecoder/formats';
+import { annotateVideos, type AnnotateSummary } from '@gazecoder/annotate';
 import { FACE_SELECTIONS, JsonLinesProgress, TerminalProgress, type FaceSelection } from '@gazecoder/preprocess';
 import { checkArchitecture } from '@gazecoder/torch';
 import { InvalidArgumentError, type Command } from 'commander';

@@ -2,7 +2,8 @@ import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 
 import { Option, type Command } from 'commander';
-import { GAZE_CLASS_NAMES, type ClassificationMetrics } from '@gazecoder/evaluate';
+import type { ClassificationMetrics } from '@gazecoder/evaluate';
+import { GAZE_CLASSES } from '@gazecoder/formats';
 import { readTrainingHistory, writeJsonFile, writeReport, METRICS_FILE, type ReportData } from '@gazecoder/report';
 import { checkArchitecture, type DatasetSplit } from '@gazecoder/torch';
 
@@ -22,12 +23,12 @@ interface TestFlags {
 
 /** The metrics as `gazecoder test` prints them. */
 export function metricsText(m: ClassificationMetrics): string {
-  const rows = m.perClass.map((c, i) => `  ${(GAZE_CLASS_NAMES[i] ?? String(i)).padEnd(6)} precision ${c.precision.toFixed(3)}  recall ${c.recall.toFixed(3)}  F1 ${c.f1.toFixed(3)}  windows ${c.support}`);
-  const confusion = m.confusion.map((row, i) => `  ${(GAZE_CLASS_NAMES[i] ?? String(i)).padEnd(6)} ${row.map((n) => String(n).padStart(7)).join('')}`);
+  const rows = m.perClass.map((c, i) => `  ${(GAZE_CLASSES[i] ?? String(i)).padEnd(6)} precision ${c.precision.toFixed(3)}  recall ${c.recall.toFixed(3)}  F1 ${c.f1.toFixed(3)}  windows ${c.support}`);
+  const confusion = m.confusion.map((row, i) => `  ${(GAZE_CLASSES[i] ?? String(i)).padEnd(6)} ${row.map((n) => String(n).padStart(7)).join('')}`);
   return [
     `windows ${m.samples}: accuracy ${(100 * m.accuracy).toFixed(2)} %, Cohen's kappa ${m.cohensKappa.toFixed(3)}, macro F1 ${m.macro.f1.toFixed(3)}`,
     ...rows,
-    `confusion (rows true, columns predicted ${GAZE_CLASS_NAMES.join(' / ')}):`,
+    `confusion (rows true, columns predicted ${GAZE_CLASSES.join(' / ')}):`,
     ...confusion,
   ].join('\n');
 }

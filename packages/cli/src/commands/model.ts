@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
-import { checkArchitecture, CUSTOM_REGNET_EXAMPLE, Model, readNpy, writeNpy, type Dtype, type WeightsReport } from '@gazecoder/torch';
+import { readFloat32Npy, writeNpy } from '@gazecoder/formats';
+import { checkArchitecture, CUSTOM_REGNET_EXAMPLE, Model, type Dtype, type WeightsReport } from '@gazecoder/torch';
 
 import { exclusive, positiveInteger, requires } from '../flags';
 
@@ -76,8 +77,8 @@ async function runModelCommand(o: ModelOptions): Promise<void> {
     summary.saved = o.save;
   }
   if (o.input && o.output) {
-    const images = await readNpy(o.input);
-    const boxes = o.boxes ? await readNpy(o.boxes) : undefined;
+    const images = await readFloat32Npy(o.input);
+    const boxes = o.boxes ? await readFloat32Npy(o.boxes) : undefined;
     const out = await model.forward(images, boxes, { train: o.trainMode });
     await writeNpy(o.output, out);
     summary.output = { path: o.output, shape: out.shape, mode: o.trainMode ? 'train' : 'eval' };

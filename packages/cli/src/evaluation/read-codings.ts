@@ -1,6 +1,6 @@
 // Coding files → the per-frame labels evaluation compares, through @gazecoder/preprocess's parsers.
 import type { EvaluatedCoding, ReferenceCoding } from '@gazecoder/evaluate';
-import { readHumanCoding, readMachineCoding, uncollapse } from '@gazecoder/preprocess';
+import { readHumanCoding, readMachineCoding, uncollapse } from '@gazecoder/formats';
 
 /** The error a parser threw, naming the file when it did not already. */
 function naming(path: string, error: unknown): Error {

@@ -1,8 +1,8 @@
 // Dataset-level statistics: sums of the done videos' statistics per split and overall, with the
 // shares iCatcher+ reports (frames used, without a face, invalid; classes; coder agreement).
-import { GAZE_CLASSES } from '../labels';
-import { SPLITS, type Manifest, type Split } from './manifest';
-import { agreement, sumStats, type Agreement, type VideoStats } from './video-stats';
+import { GAZE_CLASSES, type Manifest, type Split, SPLITS, type VideoStats } from '@gazecoder/formats';
+
+import { agreement, sumStats, type Agreement } from './video-stats';
 
 export interface GroupStats extends VideoStats {
   videos: number;

@@ -9,9 +9,7 @@ import type { Mat } from '@u4/opencv4nodejs';
 
 import type { FaceBox } from '../detect/face-box';
 import { boxFeatures } from '../faces/box-features';
-import { writeFileAtomic } from '@gazecoder/formats';
-import { writeNpy } from '../io/npy';
-import { encodePickledDictNpy } from '../io/npy-pickled-dict';
+import { encodePickledDictNpy, writeFileAtomic, writeNpy } from '@gazecoder/formats';
 import { opencv } from '@gazecoder/opencv';
 import { StagedFolder } from './staging';
 

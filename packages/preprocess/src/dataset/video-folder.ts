@@ -2,7 +2,7 @@
 // come, the per-frame arrays at the end, and the folder appears under videos/<id> only when complete.
 import { join } from 'node:path';
 
-import { NpyAppender, writeNpy } from '../io/npy';
+import { NpyAppender, writeNpy } from '@gazecoder/formats';
 import { StagedFolder } from './staging';
 
 /** The per-frame arrays of one video (F frames). */

@@ -3,32 +3,11 @@
 // the two coders agree.
 import { kappaFromConfusion } from '@gazecoder/evaluate';
 
-import { GAZE_CLASSES, type GazeClass } from '../labels';
+import { GAZE_CLASSES, type GazeClass, type VideoStats } from '@gazecoder/formats';
 
 /** Frames of a training window (iCatcher+ §7: 9 frames, all with a face and a coder-1 label). */
 export const WINDOW_FRAMES = 9;
 
-export interface VideoStats {
-  frames: number;
-  /** frames with a valid coder-1 label */
-  annotated: number;
-  /** frames without a valid coder-1 label (uncoded, excluded or outside the trials) */
-  invalid: number;
-  /** annotated frames without a selected face */
-  noFace: number;
-  /** annotated frames with a selected face: the ones training can use */
-  used: number;
-  /** annotated frames per coder-1 class */
-  classes: Record<GazeClass, number>;
-  /** used frames per coder-1 class */
-  usedClasses: Record<GazeClass, number>;
-  /** window starts t with frames t…t+8 all used (before transition or agreement filters) */
-  windows: number;
-  /** frames with a valid coder-2 label */
-  coder2: number;
-  /** coder-1 (rows) × coder-2 (columns) counts over frames both coded, classes away/left/right */
-  confusion: number[][];
-}
 
 const zeroClasses = (): Record<GazeClass, number> => ({ away: 0, left: 0, right: 0 });
 

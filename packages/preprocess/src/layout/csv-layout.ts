@@ -4,7 +4,7 @@
 import { readFile } from 'node:fs/promises';
 import { dirname, isAbsolute, join, parse, relative } from 'node:path';
 
-import { parseDelimited, requireColumns } from './delimited';
+import { parseDelimited, requireColumns } from '@gazecoder/formats';
 import type { Excluded, RawDataset, VideoSource } from './video-source';
 
 /** The CSV's columns; `video` and `coder1` are required. */

@@ -4,7 +4,7 @@ import { existsSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
 import { extname, join, parse, relative } from 'node:path';
 
-import { parseDelimited, requireColumns } from './delimited';
+import { parseDelimited, requireColumns } from '@gazecoder/formats';
 import type { Excluded, RawDataset, VideoSource } from './video-source';
 
 /** iCatcher+'s metadata file name. */

@@ -3,17 +3,15 @@
 // folder of the packed dataset (and optionally iCatcher+'s layout). Runs inside a worker process.
 import type { Mat } from '@u4/opencv4nodejs';
 
-import { labelAt, type Coding } from '../annotations/coding';
-import { codingFormatOf, readHumanCoding } from '../annotations/read-coding';
+import { type Coding, codingFormatOf, LABEL, labelAt, readHumanCoding, type VideoStats } from '@gazecoder/formats';
 import { IcatcherExportWriter } from '../dataset/icatcher-export';
 import { VideoFolderWriter } from '../dataset/video-folder';
-import { videoStats, type VideoStats } from '../dataset/video-stats';
+import { videoStats } from '../dataset/video-stats';
 import type { FaceDetector } from '../detect/detector';
 import type { FaceBox } from '../detect/face-box';
 import { boxFeatures } from '../faces/box-features';
 import { cropFace } from '../faces/crop';
 import { faceSelector, type FaceSelection } from '../faces/face-selection';
-import { LABEL } from '../labels';
 import { decodeFrames } from '../video/frames';
 import { probeVideo, VideoError } from '../video/probe';
 

@@ -8,8 +8,7 @@
 import { readFile } from 'node:fs/promises';
 import { extname } from 'node:path';
 
-import type { Split } from '../dataset/manifest';
-import { parseDelimited, requireColumns } from '../layout/delimited';
+import { parseDelimited, requireColumns, type Split } from '@gazecoder/formats';
 import type { Excluded, VideoSource } from '../layout/video-source';
 import { LegacyRandomState } from './numpy-legacy-random';
 

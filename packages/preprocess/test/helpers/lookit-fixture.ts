@@ -3,8 +3,8 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-import { frameLabels, parseLookitCoding } from '../../src';
-import { codingName, codingText, drawFace, identity, rng, videoName, writeVideo, type Gaze } from '../../../synth/src';
+import { frameLabels, parseLookitCoding } from '@gazecoder/formats';
+import { codingName, codingText, drawFace, identity, rng, videoName, writeVideo, type Gaze } from '@gazecoder/synth';
 
 export { codingName, codingText, videoName };
 

@@ -1,6 +1,7 @@
 // The agreement section (`gazecoder eval`): human–human and human–machine reliability over videos with
 // bootstrap CIs, per video, and the pooled confusion matrices.
-import { GAZE_CLASS_NAMES, type ComparisonSummary, type Estimate } from '@gazecoder/evaluate';
+import type { ComparisonSummary, Estimate } from '@gazecoder/evaluate';
+import { GAZE_CLASSES } from '@gazecoder/formats';
 
 import { COLORS } from '../colors';
 import { escapeHtml, formatNumber, formatPercent } from '../html';
@@ -72,7 +73,7 @@ export function agreementSection(report: AgreementReport): string {
     return dotChart({ title, yLabel: metric === 'percentAgreement' ? 'agreement' : 'κ', yRange, categories: videos.map((v) => v.id), series });
   };
   const heatmaps = present.flatMap((c) => [
-    confusionHeatmap({ title: `${c.name}, frames`, counts: c.summary.confusion, rowLabels: GAZE_CLASS_NAMES, columnLabels: GAZE_CLASS_NAMES, rowTitle: 'human 1', columnTitle: c.other }),
+    confusionHeatmap({ title: `${c.name}, frames`, counts: c.summary.confusion, rowLabels: GAZE_CLASSES, columnLabels: GAZE_CLASSES, rowTitle: 'human 1', columnTitle: c.other }),
     confusionHeatmap({ title: `${c.name}, on / off`, counts: c.summary.onOffConfusion, rowLabels: ['off', 'on'], columnLabels: ['off', 'on'], rowTitle: 'human 1', columnTitle: c.other }),
   ]);
   return [

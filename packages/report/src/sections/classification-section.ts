@@ -1,6 +1,6 @@
 // The classification section (`gazecoder test`): window accuracy, κ, per-class precision / recall / F1
 // and the confusion matrix.
-import { GAZE_CLASS_NAMES } from '@gazecoder/evaluate';
+import { GAZE_CLASSES } from '@gazecoder/formats';
 
 import { COLORS } from '../colors';
 import { escapeHtml, formatNumber, formatPercent } from '../html';
@@ -10,7 +10,7 @@ import { confusionHeatmap } from '../svg/heatmap';
 
 /** The HTML of the classification section. */
 export function classificationSection({ label, metrics }: ClassificationReport): string {
-  const names = metrics.perClass.map((_, c) => GAZE_CLASS_NAMES[c] ?? `class ${c}`);
+  const names = metrics.perClass.map((_, c) => GAZE_CLASSES[c] ?? `class ${c}`);
   const headline = `<table class="summary"><tbody>
 <tr><th>windows</th><td>${metrics.samples}</td></tr>
 <tr><th>accuracy</th><td>${formatPercent(metrics.accuracy)}</td></tr>

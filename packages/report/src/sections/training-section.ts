@@ -1,6 +1,6 @@
 // The training section: loss, accuracy, learning rate and throughput per epoch (per logged step
 // behind them), and the validation confusion matrix of the best epoch.
-import { GAZE_CLASS_NAMES } from '@gazecoder/evaluate';
+import { GAZE_CLASSES } from '@gazecoder/formats';
 
 import { COLORS } from '../colors';
 import { escapeHtml, formatPercent } from '../html';
@@ -78,8 +78,8 @@ export function trainingSection(history: TrainingHistory): string {
     ? confusionHeatmap({
         title: `Validation confusion, epoch ${(best?.valConfusion ? best : epochs[epochs.length - 1])?.epoch}`,
         counts: confusion,
-        rowLabels: GAZE_CLASS_NAMES,
-        columnLabels: GAZE_CLASS_NAMES,
+        rowLabels: GAZE_CLASSES,
+        columnLabels: GAZE_CLASSES,
         rowTitle: 'true',
         columnTitle: 'predicted',
       })

@@ -3,9 +3,7 @@
 // tables with an unterminated quote. Each is an error that names the file and the problem.
 import { crc32, deflateRawSync } from 'node:zlib';
 
-import { decodeNpy, encodeNpy } from '../src/io/npy';
-import { readZipEntries, writeZipEntries, ZipBombError } from '../src/io/zip';
-import { parseDelimited } from '../src/layout/delimited';
+import { decodeNpy, encodeNpy, parseDelimited, readZipEntries, writeZipEntries, ZipBombError } from '../src';
 
 /** A one-entry zip archive with a deflated entry whose declared size and CRC can be set. */
 function deflatedZip(name: string, data: Buffer, declared: { size?: number; crc?: number } = {}): Buffer {

@@ -3,7 +3,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 import { parseMachineText, readMachineCoding } from '../src';
-import { python, tempDir } from './helpers/media';
+import { python, tempDir } from './helpers';
 
 let dir: { path: string; cleanup: () => void };
 beforeAll(() => (dir = tempDir('machine')));

@@ -2,7 +2,8 @@
 // iCatcher+'s outputs use. Reading also accepts <i8 (iCatcher+'s answers) and fixed-width unicode.
 import { open, readFile, type FileHandle } from 'node:fs/promises';
 
-import { readNpyHeader, writeFileAtomic } from '@gazecoder/formats';
+import { writeFileAtomic } from '../atomic-write';
+import { readNpyHeader } from './npy-header';
 
 /** The .npy dtypes this module reads and writes, by NumPy descr. */
 export type NpyDtype = 'u1' | 'i1' | 'i2' | 'i4' | 'i8' | 'f4' | 'f8';
@@ -88,7 +89,7 @@ export interface NpyStrings {
 export function decodeNpy(bytes: Uint8Array, source: string): NpyArray | NpyStrings {
   const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const { descr, fortranOrder, shape, count: n, dataOffset } = readNpyHeader(buf, source);
-  if (fortranOrder) throw new Error(`${source}: Fortran-ordered arrays are not supported`);
+  if (fortranOrder) throw new Error(`${source}: Fortran-ordered arrays are not supported; save np.ascontiguousarray(x)`);
   const body = buf.subarray(dataOffset);
 
   const unicode = /^<U(\d+)$/.exec(descr);
@@ -125,6 +126,17 @@ export async function readNpy(path: string): Promise<NpyArray> {
   const parsed = decodeNpy(await readFile(path), path);
   if ('strings' in parsed) throw new Error(`${path}: holds strings, a numeric array was expected`);
   return parsed;
+}
+
+/**
+ * Reads a float32 .npy file, as model inputs and outputs are exchanged with Python; any other
+ * dtype is an error naming the file and the fix.
+ */
+export async function readFloat32Npy(path: string): Promise<NpyArray<Float32Array>> {
+  const bytes = await readFile(path);
+  const { descr } = readNpyHeader(bytes, path);
+  if (descr !== '<f4') throw new Error(`${path}: dtype ${descr} is not supported; save the array as float32 (<f4), e.g. x.astype(np.float32)`);
+  return decodeNpy(bytes, path) as NpyArray<Float32Array>;
 }
 
 /** Room for the header of a growing array: any realistic shape fits in 128 bytes. */

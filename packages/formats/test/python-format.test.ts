@@ -1,7 +1,7 @@
 // Our Python float formats against Python itself: "{:.02f}" (raw_output) and "{:.02}" (ui labels.txt).
 import { spawnSync } from 'node:child_process';
 
-import { formatFixed2, formatGeneral2 } from '../src/python-format';
+import { formatFixed2, formatGeneral2 } from '../src';
 
 /** Every float32 confidence iCatcher+ can print lies in [1/3, 1]; −1 marks no prediction. */
 function samples(): number[] {

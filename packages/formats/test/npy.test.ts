@@ -2,10 +2,8 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-import { NpyAppender, readNpy, writeNpy, type NpyArray } from '../src/io/npy';
-import { encodePickledDictNpy } from '../src/io/npy-pickled-dict';
-import { readNpz } from '../src/io/npz';
-import { python, tempDir } from './helpers/media';
+import { encodePickledDictNpy, NpyAppender, type NpyArray, readNpy, readNpz, writeNpy } from '../src';
+import { python, tempDir } from './helpers';
 
 let dir: { path: string; cleanup: () => void };
 beforeAll(() => (dir = tempDir('npy')));

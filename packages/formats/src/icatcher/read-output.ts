@@ -4,9 +4,9 @@
 import { readFile } from 'node:fs/promises';
 import { extname } from 'node:path';
 
-import { readNpz } from '../io/npz';
+import { readNpz } from '../numpy/npz';
 import { LABEL } from '../labels';
-import { AnnotationError } from './annotation-error';
+import { AnnotationError } from '../codings/annotation-error';
 
 export interface MachineCoding {
   /** class id per frame (−3 none, −2 noface, −1 nobabyface, 0 away, 1 left, 2 right) */

@@ -1,7 +1,7 @@
 // NumPy .npz archives (np.savez / np.savez_compressed): a zip of .npy files.
 import { readFile } from 'node:fs/promises';
 
-import { writeFileAtomic } from '@gazecoder/formats';
+import { writeFileAtomic } from '../atomic-write';
 import { decodeNpy, encodeNpy, type NpyArray, type NpyStrings } from './npy';
 import { readZipEntries, writeZipEntries } from './zip';
 
