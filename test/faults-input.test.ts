@@ -5,8 +5,7 @@
 import { copyFileSync, cpSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-import { buildLookitFixture, codingName, codingText, videoName, type FixtureVideo } from '../packages/preprocess/test/helpers/lookit-fixture';
-import { drawFace, identity, rng, writeVideo } from '@gazecoder/synth';
+import { buildLookitFixture, codingName, codingText, drawFace, identity, rng, videoName, writeVideo, type FixtureVideo } from '@gazecoder/synth';
 
 import { rawOutputText, vcxText, writeNpz, writeText } from './helpers/coding-files';
 import { gazecoder, python, tempDir } from './helpers/run';

@@ -2,8 +2,8 @@
 // BlazeFace, exit codes, JSON progress on stderr, summaries on stdout.
 import { join } from 'node:path';
 
-import { buildLookitFixture, type FixtureVideo } from '../packages/preprocess/test/helpers/lookit-fixture';
-import { testMedia } from '../packages/preprocess/test/helpers/media';
+import { buildLookitFixture, type FixtureVideo } from '@gazecoder/synth';
+import { testMedia } from '@gazecoder/test-helpers';
 import { gazecoder, tempDir } from './helpers/run';
 
 const GOOD = 'aaaaaaaa-0000-4000-8000-000000000001';

@@ -7,8 +7,8 @@ import { boxFeatures } from '../src/faces/box-features';
 import { cropFace } from '../src/faces/crop';
 import { faceSelector } from '../src/faces/face-selection';
 import { resizeLikePil } from '../src/faces/pil-resize';
-import { rng } from '../../synth/src';
-import { python, tempDir } from './helpers/media';
+import { rng } from '@gazecoder/synth';
+import { python, tempDir } from '@gazecoder/test-helpers';
 
 describe("PIL's bilinear resize", () => {
   it('matches Image.resize((w, h), BILINEAR) exactly, down and up', () => {

@@ -8,8 +8,8 @@ import { decodeSsd } from '../src/detect/res10';
 import { NO_ADJUSTMENT, type FaceBox } from '../src/detect/face-box';
 import { detectFaces, type FrameFaces } from '../src';
 import { opencv } from '@gazecoder/opencv';
-import { tempDir, testMedia } from './helpers/media';
-import { drawFace, identity, rng, type Gaze } from '../../synth/src';
+import { tempDir, testMedia } from '@gazecoder/test-helpers';
+import { drawFace, identity, rng, type Gaze } from '@gazecoder/synth';
 
 async function all(path: string, options = {}): Promise<FrameFaces[]> {
   const frames: FrameFaces[] = [];

@@ -9,8 +9,8 @@ import { join } from 'node:path';
 import { type DoneVideo, type FailedVideo, readManifest, readNpy } from '@gazecoder/formats';
 import { preprocess, type PreprocessSummary, type ProgressReporter } from '../dist';
 import { agreement } from '../dist/dataset/video-stats';
-import { buildLookitFixture, codingName, codingText, FPS, videoName, type FixtureVideo } from './helpers/lookit-fixture';
-import { python, REPO_ROOT, tempDir } from './helpers/media';
+import { buildLookitFixture, codingName, codingText, FIXTURE_FPS as FPS, videoName, type FixtureVideo } from '@gazecoder/synth';
+import { python, REPO_ROOT, tempDir } from '@gazecoder/test-helpers';
 
 const ID = {
   train: '11111111-aaaa-4bbb-8ccc-000000000001',

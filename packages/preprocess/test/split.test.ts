@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import type { VideoSource } from '../src/layout/video-source';
 import { assignSplits, icatcherSplit } from '../src/split/assign-splits';
 import { LegacyRandomState } from '../src/split/numpy-legacy-random';
-import { python, tempDir } from './helpers/media';
+import { python, tempDir } from '@gazecoder/test-helpers';
 
 describe("NumPy's legacy RandomState", () => {
   it('gives the same permutations as np.random.seed(s); np.random.permutation(n)', () => {

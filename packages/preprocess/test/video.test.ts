@@ -5,9 +5,8 @@ import { join } from 'node:path';
 
 import { decodeFrames } from '../src/video/frames';
 import { probeVideo } from '../src/video/probe';
-import { testMedia, tempDir } from './helpers/media';
-import { drawFace, identity, rng } from '../../synth/src';
-import { writeVideo } from '../../synth/src';
+import { testMedia, tempDir } from '@gazecoder/test-helpers';
+import { drawFace, identity, rng, writeVideo } from '@gazecoder/synth';
 
 let dir: { path: string; cleanup: () => void };
 beforeAll(() => (dir = tempDir('video')));

@@ -10,5 +10,6 @@ export { cameraFinish } from './noise';
 export { writeVideo, openVideoWriter, type VideoOptions, type VideoWriter } from './encode-video';
 export { CODING_HEADER, codingText, frameStartMs, trialEndMs } from './coding-text';
 export { codingName, videoName } from './lookit-names';
+export { buildLookitFixture, FIXTURE_FPS, type FixtureVideo } from './lookit-fixture';
 export { gazeScript, frameGazes, type Segment, type SegmentKind } from './gaze-script';
 export { rng, uniform, integer, uuid, shuffled } from './random';

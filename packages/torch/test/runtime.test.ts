@@ -4,7 +4,7 @@ describe('runtimeInfo', () => {
   it('reports the LibTorch build, threads, BLAS and Node versions', () => {
     const info = runtimeInfo();
     expect(info.torchVersion).toMatch(/^\d+\.\d+\.\d+/);
-    expect(info.gazecoderVersion).toBe(require('../../../native/package.json').version);
+    expect(info.gazecoderVersion).toBe(require('@gazecoder/native/package.json').version);
     expect(typeof info.cudaAvailable).toBe('boolean');
     expect(info.intraOpThreads).toBeGreaterThanOrEqual(1);
     expect(info.blas).not.toBe('');

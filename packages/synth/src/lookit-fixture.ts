@@ -1,12 +1,17 @@
-// A small Lookit raw dataset on disk (icatcher-plus.md §2.1): real H.264 videos of drawn faces that
-// look where coder 1 says, coding files named by Lookit's pattern, and the metadata TSV.
+// A small Lookit raw dataset on disk from hand-written codings (icatcher-plus.md §2.1), for tests
+// (preprocess's, the e2e workspace's): real H.264 videos of drawn faces that look where coder 1 says,
+// coding files named by Lookit's pattern, and the metadata TSV. synthesize() is the scripted whole.
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 import { frameLabels, parseLookitCoding } from '@gazecoder/formats';
-import { codingName, codingText, drawFace, identity, rng, videoName, writeVideo, type Gaze } from '@gazecoder/synth';
 
-export { codingName, codingText, videoName };
+import { codingText } from './coding-text';
+import { writeVideo } from './encode-video';
+import { drawFace, identity, type Gaze } from './face';
+import { codingName, videoName } from './lookit-names';
+import { METADATA_FILE } from './metadata';
+import { rng } from './random';
 
 export interface FixtureVideo {
   /** the UUID-like video ID */
@@ -24,7 +29,8 @@ export interface FixtureVideo {
   truncate?: boolean;
 }
 
-export const FPS = 30;
+/** the fixture videos' frame rate */
+export const FIXTURE_FPS = 30;
 
 
 /** Writes the raw dataset under `root`. */
@@ -38,14 +44,14 @@ export function buildLookitFixture(root: string, videos: readonly FixtureVideo[]
     const stamps = v.timesMs ?? Array.from({ length: v.frames }, (_, f) => f);
     let labels: Int8Array = new Int8Array(v.frames).fill(-2);
     try {
-      if (v.coder1) labels = frameLabels(parseLookitCoding(codingText(v.coder1), v.timesMs ? 'ms' : { fps: FPS }), stamps);
+      if (v.coder1) labels = frameLabels(parseLookitCoding(codingText(v.coder1), v.timesMs ? 'ms' : { fps: FIXTURE_FPS }), stamps);
     } catch {
       // a deliberately malformed coding: the face just looks ahead
     }
     const who = identity(random);
     const frames = Array.from(labels, (l) => drawFace(who, (['away', 'left', 'right'][l] ?? 'centre') as Gaze, 320, 240, random).frame);
     const videoPath = join(root, 'videos', videoName(v.id));
-    writeVideo(videoPath, frames, { fps: FPS, ...(v.timesMs ? { timesMs: v.timesMs } : {}) });
+    writeVideo(videoPath, frames, { fps: FIXTURE_FPS, ...(v.timesMs ? { timesMs: v.timesMs } : {}) });
     if (v.truncate) {
       const bytes = readFileSync(videoPath);
       writeFileSync(videoPath, bytes.subarray(0, Math.floor(bytes.length / 2)));
@@ -53,5 +59,5 @@ export function buildLookitFixture(root: string, videos: readonly FixtureVideo[]
     if (v.coder1) writeFileSync(join(root, 'annotations', 'coder1', codingName(v.id)), codingText(v.coder1));
     if (v.coder2) writeFileSync(join(root, 'annotations', 'coder2', codingName(v.id)), codingText(v.coder2));
   }
-  writeFileSync(join(root, 'prephys_split0_videos_detailed.tsv'), `${tsv.join('\n')}\n`);
+  writeFileSync(join(root, METADATA_FILE), `${tsv.join('\n')}\n`);
 }

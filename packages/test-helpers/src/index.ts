@@ -1,11 +1,12 @@
-// Test inputs: real media fetched from Debian packages by scripts/fetch-test-media.sh, temporary
-// folders, and Debian's Python (numpy, PIL) as the reference.
+// @gazecoder/test-helpers (private): what the packages' tests and the e2e tests share. Test inputs:
+// real media fetched from Debian packages by scripts/fetch-test-media.sh, temporary folders, and
+// Debian's Python (numpy, PIL) as the reference.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-export const REPO_ROOT = join(__dirname, '..', '..', '..', '..');
+export const REPO_ROOT = join(__dirname, '..', '..', '..'); // from packages/test-helpers/dist
 
 /** A file of .cache/test-media; fails with the fix when the cache is missing. */
 export function testMedia(name: string): string {
