@@ -49,6 +49,7 @@ describe('npm install of the packed packages', () => {
       'gazecoder-native-linux-x64-0.1.0.tgz',
       'gazecoder-opencv-0.1.0.tgz',
       'gazecoder-preprocess-0.1.0.tgz',
+      'gazecoder-progress-0.1.0.tgz',
       'gazecoder-report-0.1.0.tgz',
       'gazecoder-synth-0.1.0.tgz',
       'gazecoder-torch-0.1.0.tgz',

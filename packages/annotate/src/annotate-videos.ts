@@ -6,7 +6,8 @@ import { mkdir, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 
 import { type LabelOptions, type OutputFormat, outputPath, refuseExisting, tempSibling, uiLabelsText, videoStem, writeCompressed, writeFileAtomic, writeRawOutput } from '@gazecoder/formats';
-import { createDetector, detectorSpec, probeVideo, type DetectorSpec, type FaceSelection, type ProgressReporter } from '@gazecoder/preprocess';
+import { createDetector, detectorSpec, probeVideo, type DetectorSpec, type FaceSelection } from '@gazecoder/preprocess';
+import { SILENT_PROGRESS, type ProgressReporter } from '@gazecoder/progress';
 import { framesPerWindow, Model, runModelSettings } from '@gazecoder/torch';
 
 import { annotateVideo, type FrameSink, type VideoAnnotation, type WindowShape } from './annotate-video';
@@ -173,7 +174,7 @@ export async function annotateVideos(options: AnnotateOptions): Promise<Annotate
     overwrite: options.overwrite ?? false,
     outputVideo: (video) => (options.outputVideo === undefined ? undefined : folder ? join(options.outputVideo, `${videoStem(video)}_output.mp4`) : options.outputVideo),
   };
-  const progress = options.progress ?? { begin: () => undefined, videoStarted: () => undefined, videoProgress: () => undefined, videoDone: () => undefined, videoFailed: () => undefined, end: () => undefined };
+  const progress = options.progress ?? SILENT_PROGRESS;
 
   const window = framesPerWindow(shape.windowSize, shape.stride);
   const model = await Model.create({ arch, kind: 'gaze', window, device: options.device ?? 'auto' });

@@ -1,16 +1,10 @@
 // Reporting a training run as it goes: a redrawn progress line with epoch summaries when stderr is a
-// terminal, one JSON object per line otherwise (step lines at most once a second).
+// terminal, one JSON object per line otherwise (step lines at most once a second); drawn and
+// throttled by @gazecoder/progress, as preprocess and annotate are.
+import { bar, duration, JsonLines, LiveLines, Throttle } from '@gazecoder/progress';
 import type { TrainEvent, TrainStepEvent } from '@gazecoder/torch';
 
 const BAR_WIDTH = 24;
-
-function duration(seconds: number): string {
-  if (!Number.isFinite(seconds)) return '?';
-  const s = Math.round(seconds);
-  const h = Math.floor(s / 3600);
-  const m = Math.floor((s % 3600) / 60);
-  return h > 0 ? `${h}h${String(m).padStart(2, '0')}m` : m > 0 ? `${m}m${String(s % 60).padStart(2, '0')}s` : `${s}s`;
-}
 
 function percent(value: number | null): string {
   return value === null ? '–' : `${(100 * value).toFixed(1)}%`;
@@ -31,18 +25,22 @@ export class SilentProgress implements ProgressReporter {
   close(): void {}
 }
 
-/** The single redrawn line of a terminal, with a line per epoch above it. */
+/** The redrawn line of a terminal, with a line per epoch above it. */
 export class TerminalProgress implements ProgressReporter {
   #epochs = 0;
-  #drawn = false;
+  /** the step the redrawn line shows; none between an epoch's summary and the next step */
+  #step: TrainStepEvent | null = null;
+  readonly #screen: LiveLines;
 
-  constructor(private readonly stream: NodeJS.WriteStream) {}
+  constructor(stream: NodeJS.WriteStream) {
+    this.#screen = new LiveLines(stream, () => (this.#step ? [this.#stepLine(this.#step)] : []));
+  }
 
   report(event: TrainEvent): void {
     switch (event.type) {
       case 'start':
         this.#epochs = event.epochs;
-        this.#line(
+        this.#screen.log(
           `training ${event.arch} on ${event.device} (amp ${event.amp}${event.channelsLast ? ', channels_last' : ''}): ` +
             `${event.parameterCount.toLocaleString('en-US')} parameters, ${event.trainWindows} training / ${event.valWindows} validation windows ` +
             `from ${event.trainVideos} / ${event.valVideos} videos, ${event.batchesPerEpoch} batches per epoch` +
@@ -50,11 +48,13 @@ export class TerminalProgress implements ProgressReporter {
         );
         break;
       case 'step':
-        this.#draw(event);
+        this.#step = event;
+        this.#screen.draw(event.batch === event.batches);
         break;
       case 'epoch': {
         const [away, left, right] = event.valClassAccuracy;
-        this.#line(
+        this.#step = null;
+        this.#screen.log(
           `epoch ${event.epoch}/${this.#epochs}: train loss ${event.trainLoss.toFixed(4)} acc ${percent(event.trainAccuracy)} | ` +
             `val loss ${event.valLoss.toFixed(4)} acc ${percent(event.valAccuracy)} (away ${percent(away)}, left ${percent(left)}, right ${percent(right)}) | ` +
             `lr ${event.lr.toExponential(1)} | ${event.samplesPerSecond.toFixed(1)} samples/s | ` +
@@ -68,48 +68,37 @@ export class TerminalProgress implements ProgressReporter {
   }
 
   note(message: string): void {
-    this.#line(message);
+    this.#screen.log(message);
   }
 
-  close(): void {
-    if (this.#drawn) this.stream.write('\n');
-    this.#drawn = false;
-  }
+  close(): void {}
 
-  #draw(e: TrainStepEvent): void {
-    const filled = Math.round((BAR_WIDTH * e.batch) / e.batches);
+  #stepLine(e: TrainStepEvent): string {
     const remainingSteps = (this.#epochs - e.epoch) * e.batches + (e.batches - e.batch);
-    const text =
-      `epoch ${e.epoch}/${this.#epochs} [${'#'.repeat(filled)}${'-'.repeat(BAR_WIDTH - filled)}] ${e.batch}/${e.batches} ` +
-      `loss ${e.loss.toFixed(4)} | ${e.stepsPerSecond.toFixed(2)} steps/s ${e.samplesPerSecond.toFixed(1)} samples/s | ETA ${duration(remainingSteps / e.stepsPerSecond)}`;
-    const width = this.stream.columns ?? 120;
-    this.stream.write(`\r${text.slice(0, width - 1).padEnd(Math.min(width - 1, text.length))}\x1b[K`);
-    this.#drawn = true;
-  }
-
-  #line(text: string): void {
-    this.stream.write(`${this.#drawn ? '\r\x1b[K' : ''}${text}\n`);
-    this.#drawn = false;
+    return (
+      `epoch ${e.epoch}/${this.#epochs} ${bar(e.batch / e.batches, BAR_WIDTH)} ${e.batch}/${e.batches} ` +
+      `loss ${e.loss.toFixed(4)} | ${e.stepsPerSecond.toFixed(2)} steps/s ${e.samplesPerSecond.toFixed(1)} samples/s | ETA ${duration(remainingSteps / e.stepsPerSecond)}`
+    );
   }
 }
 
 /** JSON lines for logs and programs: every event except frequent step events. */
 export class JsonProgress implements ProgressReporter {
-  #lastStep = 0;
+  readonly #out: JsonLines;
+  readonly #steps: Throttle;
 
-  constructor(private readonly stream: NodeJS.WritableStream, private readonly stepInterval = 1000) {}
+  constructor(stream: NodeJS.WritableStream, stepInterval = 1000) {
+    this.#out = new JsonLines(stream);
+    this.#steps = new Throttle(stepInterval);
+  }
 
   report(event: TrainEvent): void {
-    if (event.type === 'step') {
-      const now = Date.now();
-      if (now - this.#lastStep < this.stepInterval && event.batch !== event.batches) return;
-      this.#lastStep = now;
-    }
-    this.stream.write(`${JSON.stringify(event)}\n`);
+    if (event.type === 'step' && !this.#steps.ready('', event.batch === event.batches)) return;
+    this.#out.write(event);
   }
 
   note(message: string): void {
-    this.stream.write(`${JSON.stringify({ type: 'note', message })}\n`);
+    this.#out.write({ type: 'note', message });
   }
 
   close(): void {}

@@ -14,7 +14,7 @@ export { FACE_SELECTIONS, type FaceSelection } from './faces/face-selection';
 
 export { datasetStats, formatDatasetStats, type DatasetStats, type GroupStats } from './dataset/dataset-stats';
 export type { Agreement } from './dataset/video-stats';
-export { JsonLinesProgress, TerminalProgress, type ProgressReporter } from './run/progress';
+export { JsonLinesProgress, TerminalProgress, type ProgressReporter } from '@gazecoder/progress';
 export { VideoError, probeVideo, type VideoProbe } from './video/probe';
 export { decodeFrames } from './video/frames';
 

@@ -17,7 +17,7 @@ import { readCsvLayout } from './layout/csv-layout';
 import { readLookitLayout } from './layout/lookit-layout';
 import type { Excluded, VideoSource } from './layout/video-source';
 import type { VideoResult, VideoTask } from './run/process-video';
-import { SILENT_PROGRESS, type ProgressReporter } from './run/progress';
+import { SILENT_PROGRESS, type ProgressReporter } from '@gazecoder/progress';
 import { runWorkerPool } from './run/worker-pool';
 import { assignSplits, type SplitPolicy } from './split/assign-splits';
 import { GAZECODER_VERSION } from './version';

@@ -2,7 +2,8 @@
 // a folder of videos (raw_output text, compressed .npz, ui folder, optional decorated MP4).
 import { OUTPUT_FORMATS, type OutputFormat } from '@gazecoder/formats';
 import { annotateVideos, type AnnotateSummary } from '@gazecoder/annotate';
-import { FACE_SELECTIONS, JsonLinesProgress, TerminalProgress, type FaceSelection } from '@gazecoder/preprocess';
+import { FACE_SELECTIONS, type FaceSelection } from '@gazecoder/preprocess';
+import { JsonLinesProgress, TerminalProgress } from '@gazecoder/progress';
 import { checkArchitecture } from '@gazecoder/torch';
 import { InvalidArgumentError, type Command } from 'commander';
 

@@ -1,14 +1,6 @@
 import { InvalidArgumentError, type Command } from 'commander';
-import {
-  FACE_SELECTIONS,
-  formatDatasetStats,
-  JsonLinesProgress,
-  preprocess,
-  TerminalProgress,
-  type FaceSelection,
-  type PreprocessSummary,
-  type SplitPolicy,
-} from '@gazecoder/preprocess';
+import { FACE_SELECTIONS, formatDatasetStats, preprocess, type FaceSelection, type PreprocessSummary, type SplitPolicy } from '@gazecoder/preprocess';
+import { JsonLinesProgress, TerminalProgress } from '@gazecoder/progress';
 
 import { addDetectorOptions, detectorFromFlags, type DetectorFlags } from '../detector-flags';
 import { positiveInteger } from '../flags';

@@ -1,5 +1,5 @@
 // Preprocess (and annotate) progress as a line per finished video, for the demo's log.
-import type { ProgressReporter } from '@gazecoder/preprocess';
+import type { ProgressReporter } from '@gazecoder/progress';
 
 import type { StageLog } from './stage-log';
 

@@ -1,5 +1,9 @@
-// Progress of a preprocessing run: bars with frames/s and ETA on a terminal, one JSON object per
-// line otherwise (for logs and other programs).
+// Progress of a run over videos (preprocess, annotate): bars with frames/s and ETA on a terminal,
+// one JSON object per line otherwise (for logs and other programs).
+import { bar, duration } from './format';
+import { JsonLines } from './json-lines';
+import { LiveLines } from './live-lines';
+import { Throttle } from './throttle';
 
 export interface ProgressReporter {
   /** the run starts with `total` videos to process (`skipped` already done) */
@@ -26,15 +30,6 @@ interface Active {
   started: number;
 }
 
-function duration(seconds: number): string {
-  if (!Number.isFinite(seconds) || seconds < 0) return '--:--';
-  const s = Math.round(seconds);
-  const h = Math.floor(s / 3600);
-  const m = Math.floor((s % 3600) / 60);
-  const sec = String(s % 60).padStart(2, '0');
-  return h > 0 ? `${h}:${String(m).padStart(2, '0')}:${sec}` : `${m}:${sec}`;
-}
-
 /** Shared bookkeeping: frames per second and the remaining time, overall and per video. */
 class Tally {
   readonly active = new Map<string, Active>();
@@ -58,6 +53,10 @@ class Tally {
     return rate > 0 ? left / rate : NaN;
   }
 
+  start(id: string): void {
+    this.active.set(id, { frame: 0, expected: 0, started: Date.now() });
+  }
+
   progress(id: string, frame: number, expected: number): void {
     const a = this.active.get(id);
     if (!a) return;
@@ -78,118 +77,95 @@ class Tally {
 /** One JSON object per line: begin, start, progress (at most every 2 s per video), done, failed, end. */
 export class JsonLinesProgress implements ProgressReporter {
   private readonly tally = new Tally();
-  private readonly lastReport = new Map<string, number>();
+  private readonly throttle = new Throttle(2000);
+  private readonly out: JsonLines;
 
-  constructor(private readonly out: NodeJS.WritableStream) {}
-
-  private emit(event: Record<string, unknown>): void {
-    this.out.write(`${JSON.stringify(event)}\n`);
+  constructor(out: NodeJS.WritableStream) {
+    this.out = new JsonLines(out);
   }
 
   begin(total: number, skipped: number): void {
     this.tally.total = total;
-    this.emit({ event: 'begin', videos: total, alreadyDone: skipped });
+    this.out.write({ event: 'begin', videos: total, alreadyDone: skipped });
   }
 
   videoStarted(id: string): void {
-    this.tally.active.set(id, { frame: 0, expected: 0, started: Date.now() });
-    this.emit({ event: 'start', video: id });
+    this.tally.start(id);
+    this.out.write({ event: 'start', video: id });
   }
 
   videoProgress(id: string, frame: number, expectedFrames: number): void {
     this.tally.progress(id, frame, expectedFrames);
-    const now = Date.now();
-    if (now - (this.lastReport.get(id) ?? 0) < 2000) return;
-    this.lastReport.set(id, now);
-    this.emit({ event: 'progress', video: id, frame, frames: expectedFrames, fps: Math.round(this.tally.framesPerSecond()), etaSeconds: Math.round(this.tally.eta()) || null });
+    if (!this.throttle.ready(id)) return;
+    this.out.write({ event: 'progress', video: id, frame, frames: expectedFrames, fps: Math.round(this.tally.framesPerSecond()), etaSeconds: Math.round(this.tally.eta()) || null });
   }
 
   videoDone(id: string, frames: number, crops: number): void {
     this.tally.close(id, false);
-    this.emit({ event: 'done', video: id, frames, crops, finished: this.tally.finished, of: this.tally.total });
+    this.out.write({ event: 'done', video: id, frames, crops, finished: this.tally.finished, of: this.tally.total });
   }
 
   videoFailed(id: string, error: string): void {
     this.tally.close(id, true);
-    this.emit({ event: 'failed', video: id, error, finished: this.tally.finished, of: this.tally.total });
+    this.out.write({ event: 'failed', video: id, error, finished: this.tally.finished, of: this.tally.total });
   }
 
   end(): void {
-    this.emit({ event: 'end', finished: this.tally.finished, failed: this.tally.failed, frames: this.tally.frames });
+    this.out.write({ event: 'end', finished: this.tally.finished, failed: this.tally.failed, frames: this.tally.frames });
   }
 }
 
 /** Live bars on a terminal: one per running video, and a total line; redrawn at most 10 times a second. */
 export class TerminalProgress implements ProgressReporter {
   private readonly tally = new Tally();
-  private drawn = 0;
-  private lastDraw = 0;
+  private readonly screen: LiveLines;
 
-  constructor(private readonly out: NodeJS.WriteStream) {}
-
-  private bar(fraction: number, width = 20): string {
-    const filled = Math.round(Math.min(Math.max(fraction, 0), 1) * width);
-    return `[${'#'.repeat(filled)}${'-'.repeat(width - filled)}]`;
+  constructor(out: NodeJS.WriteStream) {
+    this.screen = new LiveLines(out, () => this.lines());
   }
 
-  private draw(force = false): void {
+  private lines(): string[] {
     const now = Date.now();
-    if (!force && now - this.lastDraw < 100) return;
-    this.lastDraw = now;
-    const width = this.out.columns || 100; // 0 when the terminal does not say
     const lines = [...this.tally.active].map(([id, a]) => {
       const fraction = a.expected > 0 ? a.frame / a.expected : 0;
       const rate = a.frame / Math.max((now - a.started) / 1000, 1e-3);
       const eta = a.expected > 0 && rate > 0 ? (a.expected - a.frame) / rate : NaN;
-      return `${id.slice(0, 13).padEnd(13)} ${this.bar(fraction)} ${String(Math.round(fraction * 100)).padStart(3)}% ${a.frame}/${a.expected || '?'} ${rate.toFixed(0)} fps ETA ${duration(eta)}`;
+      return `${id.slice(0, 13).padEnd(13)} ${bar(fraction)} ${String(Math.round(fraction * 100)).padStart(3)}% ${a.frame}/${a.expected || '?'} ${rate.toFixed(0)} fps ETA ${duration(eta)}`;
     });
     const t = this.tally;
     lines.push(
-      `${'total'.padEnd(13)} ${this.bar(t.total > 0 ? t.finished / t.total : 1)} ${t.finished}/${t.total} videos${t.failed ? ` (${t.failed} failed)` : ''} ${t.framesPerSecond().toFixed(0)} fps ETA ${duration(t.eta())}`,
+      `${'total'.padEnd(13)} ${bar(t.total > 0 ? t.finished / t.total : 1)} ${t.finished}/${t.total} videos${t.failed ? ` (${t.failed} failed)` : ''} ${t.framesPerSecond().toFixed(0)} fps ETA ${duration(t.eta())}`,
     );
-    let text = this.drawn > 0 ? `\x1b[${this.drawn}F` : '';
-    text += lines.map((l) => `\x1b[2K${l.slice(0, width - 1)}`).join('\n');
-    // Clear lines left over from a taller previous frame.
-    const extra = Math.max(0, this.drawn - lines.length);
-    if (extra > 0) text += `\n\x1b[0J`;
-    this.out.write(`${text}\n`);
-    this.drawn = lines.length + (extra > 0 ? 1 : 0);
-  }
-
-  private log(line: string): void {
-    // A permanent line above the bars.
-    this.out.write(`${this.drawn > 0 ? `\x1b[${this.drawn}F\x1b[0J` : ''}${line}\n`);
-    this.drawn = 0;
-    this.draw(true);
+    return lines;
   }
 
   begin(total: number, skipped: number): void {
     this.tally.total = total;
-    if (skipped > 0) this.log(`${skipped} video(s) already done, skipped`);
-    this.draw(true);
+    if (skipped > 0) this.screen.log(`${skipped} video(s) already done, skipped`);
+    this.screen.draw(true);
   }
 
   videoStarted(id: string): void {
-    this.tally.active.set(id, { frame: 0, expected: 0, started: Date.now() });
-    this.draw();
+    this.tally.start(id);
+    this.screen.draw();
   }
 
   videoProgress(id: string, frame: number, expectedFrames: number): void {
     this.tally.progress(id, frame, expectedFrames);
-    this.draw();
+    this.screen.draw();
   }
 
   videoDone(id: string, frames: number, crops: number): void {
     this.tally.close(id, false);
-    this.log(`done   ${id}: ${frames} frames, ${crops} crops`);
+    this.screen.log(`done   ${id}: ${frames} frames, ${crops} crops`);
   }
 
   videoFailed(id: string, error: string): void {
     this.tally.close(id, true);
-    this.log(`FAILED ${id}: ${error}`);
+    this.screen.log(`FAILED ${id}: ${error}`);
   }
 
   end(): void {
-    this.draw(true);
+    this.screen.draw(true);
   }
 }
