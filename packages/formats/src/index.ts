@@ -60,3 +60,27 @@ export {
   type VideoEntry,
   type VideoStats,
 } from './dataset/manifest';
+
+// The run folder of `gazecoder train` (config.json, metrics.jsonl) and train()'s events: one schema.
+export {
+  RUN_FILES,
+  epochMetricsSchema,
+  metricsLineSchema,
+  runConfigSchema,
+  stepMetricsSchema,
+  trainDoneEventSchema,
+  trainEpochEventSchema,
+  trainEventSchema,
+  trainStartEventSchema,
+  trainStepEventSchema,
+  type EpochMetrics,
+  type MetricsLine,
+  type PerClass,
+  type RunConfig,
+  type StepMetrics,
+  type TrainDoneEvent,
+  type TrainEpochEvent,
+  type TrainEvent,
+  type TrainStartEvent,
+  type TrainStepEvent,
+} from './run/run-folder';

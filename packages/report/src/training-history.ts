@@ -1,17 +1,23 @@
-// A training run's metrics.jsonl (written by `gazecoder train`, native/core train_trainer.cpp): one
-// JSON object per line, `type: "epoch"` after each validation and `type: "step"` every logEvery steps.
+// A training run's metrics.jsonl (written by `gazecoder train`; its schema is @gazecoder/formats'
+// run-folder schema): one JSON object per line, `type: "epoch"` after each validation and
+// `type: "step"` every logEvery steps. Read leniently, field by field, so that a run of an older
+// gazecoder or a hand-made log still plots what it has.
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+
+import { RUN_FILES, type EpochMetrics, type StepMetrics } from '@gazecoder/formats';
 
 import type { EpochRecord, StepRecord, TrainingHistory } from './report-data';
 
 /** The file a run folder keeps its metrics in. */
-export const METRICS_FILE = 'metrics.jsonl';
+export const METRICS_FILE: string = RUN_FILES.metrics;
 
-const EPOCH_FIELDS = ['trainLoss', 'valLoss', 'trainAccuracy', 'valAccuracy', 'lr', 'samplesPerSecond'] as const;
-const STEP_FIELDS = ['epoch', 'lr', 'samplesPerSecond'] as const;
+// Named by the schema, so that a field renamed there fails to compile here.
+const EPOCH_FIELDS = ['trainLoss', 'valLoss', 'trainAccuracy', 'valAccuracy', 'lr', 'samplesPerSecond'] as const satisfies readonly (keyof EpochMetrics)[];
+const STEP_FIELDS = ['epoch', 'lr', 'samplesPerSecond'] as const satisfies readonly (keyof StepMetrics)[];
 
-type Json = Record<string, unknown>;
+/** A metrics.jsonl line as parsed: the schema's field names, each of any type until checked. */
+type Json = Partial<Record<keyof EpochMetrics | keyof StepMetrics, unknown>>;
 
 /** A finite number, or undefined (null stands for a non-finite value in metrics.jsonl). */
 function finite(value: unknown): number | undefined {

@@ -4,6 +4,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 
+import { RUN_FILES, type RunConfig } from '@gazecoder/formats';
+
 export interface RunModelSettings {
   /** the run's config.json, when there is one */
   configPath?: string;
@@ -16,22 +18,26 @@ export interface RunModelSettings {
   std?: [number, number, number];
 }
 
+/** A JSON object whose fields may be missing or of any type, keyed by the schema's names. */
+type Lenient<T> = { [K in keyof T]?: T[K] extends readonly unknown[] ? unknown : T[K] extends object ? Lenient<T[K]> : unknown };
+
 function triple(value: unknown): [number, number, number] | undefined {
   return Array.isArray(value) && value.length === 3 && value.every((v) => typeof v === 'number') ? (value as [number, number, number]) : undefined;
 }
 
 /** Reads config.json next to `checkpoint`; errors name the file when it is there but unreadable. */
 export function runModelSettings(checkpoint: string): RunModelSettings {
-  const configPath = join(dirname(checkpoint), 'config.json');
+  const configPath = join(dirname(checkpoint), RUN_FILES.config);
   if (!existsSync(configPath)) return {};
-  let config: Record<string, unknown>;
+  // Each field is checked on its own: a config.json of an older or hand-edited run still gives what it has.
+  let config: Lenient<RunConfig>;
   try {
-    config = JSON.parse(readFileSync(configPath, 'utf8')) as Record<string, unknown>;
+    config = JSON.parse(readFileSync(configPath, 'utf8')) as Lenient<RunConfig>;
   } catch (error) {
     throw new Error(`${configPath}: not valid JSON: ${(error as Error).message}`);
   }
-  const samples = (config.samples ?? {}) as Record<string, unknown>;
-  const normalize = ((config.augmentation ?? {}) as Record<string, unknown>).normalize as Record<string, unknown> | undefined;
+  const samples: Lenient<RunConfig['samples']> = config.samples ?? {};
+  const normalize: Lenient<RunConfig['augmentation']['normalize']> | undefined = config.augmentation?.normalize;
   return {
     configPath,
     ...(typeof config.arch === 'string' ? { arch: config.arch } : {}),
