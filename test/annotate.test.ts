@@ -4,11 +4,11 @@ import { spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, readdirSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 
-import { formatFixed2, rawOutputText, readMachineCoding } from '@gazecoder/formats';
+import { formatFixed2, rawOutputText, readMachineCoding, rng } from '@gazecoder/formats';
 import { annotateVideos, type AnnotatedVideo } from '@gazecoder/annotate';
 import { probeVideo } from '@gazecoder/preprocess';
 
-import { drawFace, identity, rng, writeVideo, type Gaze } from '@gazecoder/synth';
+import { drawFace, identity, writeVideo, type Gaze } from '@gazecoder/synth';
 import { lookitText } from './helpers/coding-files';
 import { gazecoder, tempDir } from './helpers/run';
 

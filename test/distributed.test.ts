@@ -4,7 +4,8 @@ import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-import { runtimeInfo, type TrainEvent, type TrainStartEvent } from '@gazecoder/torch';
+import type { TrainEvent, TrainStartEvent } from '@gazecoder/formats';
+import { runtimeInfo } from '@gazecoder/torch';
 
 import { GAZECODER_BIN, gazecoder, python, tempDir, type RunResult } from './helpers/run';
 

@@ -9,7 +9,7 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-import { rng } from '@gazecoder/synth';
+import { rng } from '@gazecoder/formats';
 
 import { writeNpz, writeText } from './helpers/coding-files';
 import { gazecoder, tempDir } from './helpers/run';

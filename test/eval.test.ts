@@ -7,7 +7,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-import { rng } from '@gazecoder/synth';
+import { rng } from '@gazecoder/formats';
 
 import { lookitText, rawOutputText, uiLabelsText, vcxText, writeNpz, writeText } from './helpers/coding-files';
 import { gazecoder, tempDir } from './helpers/run';

@@ -5,7 +5,8 @@
 import { copyFileSync, cpSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-import { buildLookitFixture, codingName, codingText, drawFace, identity, rng, videoName, writeVideo, type FixtureVideo } from '@gazecoder/synth';
+import { rng } from '@gazecoder/formats';
+import { buildLookitFixture, codingName, codingText, drawFace, identity, videoName, writeVideo, type FixtureVideo } from '@gazecoder/synth';
 
 import { rawOutputText, vcxText, writeNpz, writeText } from './helpers/coding-files';
 import { gazecoder, python, tempDir } from './helpers/run';

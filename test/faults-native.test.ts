@@ -8,7 +8,8 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 
 import { join } from 'node:path';
 
 import { Model } from '@gazecoder/torch';
-import { drawFace, identity, rng, writeVideo } from '@gazecoder/synth';
+import { rng } from '@gazecoder/formats';
+import { drawFace, identity, writeVideo } from '@gazecoder/synth';
 
 import { mutateCheckpoint, readZip } from './helpers/checkpoint-corpus';
 import { GAZECODER_BIN, gazecoder, python, tempDir } from './helpers/run';

@@ -4,7 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-import { metricsLineSchema, RUN_FILES, runConfigSchema, trainEventSchema, type MetricsLine, type TrainEvent } from '@gazecoder/formats';
+import { type MetricsLine, metricsLineSchema, RUN_FILES, runConfigSchema, type TrainEvent, trainEventSchema } from '@gazecoder/formats';
 import { train } from '@gazecoder/torch';
 
 import { python, tempDir } from './helpers/run';

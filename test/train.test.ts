@@ -4,7 +4,8 @@ import { spawnSync } from 'node:child_process';
 import { cpSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-import { Model, runtimeInfo, train, type TrainEvent } from '@gazecoder/torch';
+import type { TrainEvent } from '@gazecoder/formats';
+import { Model, runtimeInfo, train } from '@gazecoder/torch';
 
 import { GAZECODER_BIN, gazecoder, python, tempDir } from './helpers/run';
 

@@ -3,7 +3,7 @@
 // corrupted or cut (with valid CRCs, so that the unpickler sees it), records missing or short, foreign
 // globals, deep nesting, absurd sizes. Deterministic (seeded).
 import { crc32, deflateRawSync } from 'node:zlib';
-import { rng } from '@gazecoder/synth';
+import { rng } from '@gazecoder/formats';
 
 export interface ZipEntry {
   name: string;

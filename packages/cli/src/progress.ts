@@ -2,7 +2,7 @@
 // terminal, one JSON object per line otherwise (step lines at most once a second); drawn and
 // throttled by @gazecoder/progress, as preprocess and annotate are.
 import { bar, duration, JsonLines, LiveLines, Throttle } from '@gazecoder/progress';
-import type { TrainEvent, TrainStepEvent } from '@gazecoder/torch';
+import type { TrainEvent, TrainStepEvent } from '@gazecoder/formats';
 
 const BAR_WIDTH = 24;
 

@@ -1,6 +1,6 @@
 // Summaries over videos as iCatcher+ reports them (icatcher-plus.md §11.4): the mean of the per-video
 // values, ignoring NaN, with a 95 % percentile-bootstrap confidence interval of that mean.
-import { seededRandom } from './random';
+import { mixedSeed, rng } from '@gazecoder/formats';
 
 /** A mean with its bootstrap confidence interval; all NaN when there is no value. */
 export interface Estimate {
@@ -40,11 +40,11 @@ export function bootstrapMean(values: readonly number[], options: BootstrapOptio
   const n = sample.length;
   if (n === 0) return { mean: NaN, ciLow: NaN, ciHigh: NaN, n: 0 };
   const mean = sample.reduce((s, v) => s + v, 0) / n;
-  const random = seededRandom(seed);
+  const random = rng(mixedSeed(seed));
   const means = new Array<number>(resamples);
   for (let r = 0; r < resamples; r += 1) {
     let sum = 0;
-    for (let i = 0; i < n; i += 1) sum += sample[random.below(n)] as number;
+    for (let i = 0; i < n; i += 1) sum += sample[Math.floor(random() * n)] as number;
     means[r] = sum / n;
   }
   means.sort((x, y) => x - y);

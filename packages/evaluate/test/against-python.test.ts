@@ -6,10 +6,10 @@ import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 
 import { classificationMetrics, cohensKappa, compareCodings, compareInterval, confusionMatrix, icc31, quantile, type IntervalComparison } from '../src';
-import { seededRandom } from '../src/random';
+import { rng } from '@gazecoder/formats';
 
-const random = seededRandom(2024);
-const int = (n: number): number => random.below(n);
+const random = rng(2024);
+const int = (n: number): number => Math.floor(random() * n);
 const pick = <T>(items: readonly T[]): T => items[int(items.length)] as T;
 const uniform = (): number => int(1_000_000) / 1_000_000;
 

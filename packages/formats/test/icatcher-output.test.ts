@@ -3,7 +3,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 import { parseMachineText, readMachineCoding } from '../src';
-import { python, tempDir } from './helpers';
+import { python, tempDir } from '@gazecoder/test-helpers';
 
 let dir: { path: string; cleanup: () => void };
 beforeAll(() => (dir = tempDir('machine')));

@@ -3,7 +3,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 import { encodePickledDictNpy, NpyAppender, type NpyArray, readNpy, readNpz, writeNpy } from '../src';
-import { python, tempDir } from './helpers';
+import { python, tempDir } from '@gazecoder/test-helpers';
 
 let dir: { path: string; cleanup: () => void };
 beforeAll(() => (dir = tempDir('npy')));

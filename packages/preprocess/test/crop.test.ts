@@ -7,7 +7,7 @@ import { boxFeatures } from '../src/faces/box-features';
 import { cropFace } from '../src/faces/crop';
 import { faceSelector } from '../src/faces/face-selection';
 import { resizeLikePil } from '../src/faces/pil-resize';
-import { rng } from '@gazecoder/synth';
+import { rng } from '@gazecoder/formats';
 import { python, tempDir } from '@gazecoder/test-helpers';
 
 describe("PIL's bilinear resize", () => {

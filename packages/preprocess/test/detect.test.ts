@@ -9,7 +9,8 @@ import { NO_ADJUSTMENT, type FaceBox } from '../src/detect/face-box';
 import { detectFaces, type FrameFaces } from '../src';
 import { opencv } from '@gazecoder/opencv';
 import { tempDir, testMedia } from '@gazecoder/test-helpers';
-import { drawFace, identity, rng, type Gaze } from '@gazecoder/synth';
+import { rng } from '@gazecoder/formats';
+import { drawFace, identity, type Gaze } from '@gazecoder/synth';
 
 async function all(path: string, options = {}): Promise<FrameFaces[]> {
   const frames: FrameFaces[] = [];

@@ -6,7 +6,8 @@ import { join } from 'node:path';
 import { decodeFrames } from '../src/video/frames';
 import { probeVideo } from '../src/video/probe';
 import { testMedia, tempDir } from '@gazecoder/test-helpers';
-import { drawFace, identity, rng, writeVideo } from '@gazecoder/synth';
+import { rng } from '@gazecoder/formats';
+import { drawFace, identity, writeVideo } from '@gazecoder/synth';
 
 let dir: { path: string; cleanup: () => void };
 beforeAll(() => (dir = tempDir('video')));

@@ -5,7 +5,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
-import { RUN_FILES, type EpochMetrics, type StepMetrics } from '@gazecoder/formats';
+import { type EpochMetrics, RUN_FILES, type StepMetrics } from '@gazecoder/formats';
 
 import type { EpochRecord, StepRecord, TrainingHistory } from './report-data';
 

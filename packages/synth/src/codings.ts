@@ -2,7 +2,7 @@
 // reliability coder, places some onsets a few frames off and marks the child out of frame.
 import { frameStartMs, trialEndMs } from './coding-text';
 import type { Segment } from './gaze-script';
-import { integer } from './random';
+import { integer } from '@gazecoder/formats';
 
 /** `end` rows closing a trial every `trialFrames` frames, the last at the final frame. */
 function trialEnds(frames: number, trialFrames: number, fps: number): string[] {

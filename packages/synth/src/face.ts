@@ -4,7 +4,7 @@ import type { Mat, Point2, Size, Vec3 } from '@u4/opencv4nodejs';
 import { opencv } from '@gazecoder/opencv';
 
 import { cameraFinish } from './noise';
-import { uniform } from './random';
+import { uniform } from '@gazecoder/formats';
 
 /** Where a face looks. Left and right are the camera's point of view, as annotators code them. */
 export type Gaze = 'left' | 'right' | 'centre' | 'away';

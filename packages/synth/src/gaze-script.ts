@@ -1,6 +1,6 @@
 // The scripted story of one video: gaze segments (left / right / away) and stretches with the child
 // out of frame, in frames.
-import { integer, uniform } from './random';
+import { integer, uniform } from '@gazecoder/formats';
 
 export type SegmentKind = 'left' | 'right' | 'away' | 'no-face';
 

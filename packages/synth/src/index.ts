@@ -12,4 +12,3 @@ export { CODING_HEADER, codingText, frameStartMs, trialEndMs } from './coding-te
 export { codingName, videoName } from './lookit-names';
 export { buildLookitFixture, FIXTURE_FPS, type FixtureVideo } from './lookit-fixture';
 export { gazeScript, frameGazes, type Segment, type SegmentKind } from './gaze-script';
-export { rng, uniform, integer, uuid, shuffled } from './random';

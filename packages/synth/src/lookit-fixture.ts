@@ -4,14 +4,13 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-import { frameLabels, parseLookitCoding } from '@gazecoder/formats';
+import { frameLabels, parseLookitCoding, rng } from '@gazecoder/formats';
 
 import { codingText } from './coding-text';
 import { writeVideo } from './encode-video';
 import { drawFace, identity, type Gaze } from './face';
 import { codingName, videoName } from './lookit-names';
 import { METADATA_FILE } from './metadata';
-import { rng } from './random';
 
 export interface FixtureVideo {
   /** the UUID-like video ID */

@@ -2,7 +2,7 @@
 import type { Mat } from '@u4/opencv4nodejs';
 import { opencv } from '@gazecoder/opencv';
 
-import { rng } from './random';
+import { rng } from '@gazecoder/formats';
 
 /**
  * Noise as pairs of saturating add/subtract images (a sum of three uniforms), made once per frame

@@ -5,7 +5,7 @@ import { opencv } from '@gazecoder/opencv';
 
 import { identity, type Identity } from './face';
 import { gazeScript, type Segment } from './gaze-script';
-import { integer, rng, shuffled, uniform, uuid } from './random';
+import { integer, rng, shuffled, uniform, uuid } from '@gazecoder/formats';
 
 export type WhichDataset = '1_train' | '1_validate' | '2_test';
 

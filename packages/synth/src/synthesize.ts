@@ -3,7 +3,7 @@ import { existsSync, readdirSync } from 'node:fs';
 import { mkdir, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 
-import { writeFileAtomic } from '@gazecoder/formats';
+import { rng, writeFileAtomic } from '@gazecoder/formats';
 
 import { codingText } from './coding-text';
 import { coder1Rows, coder2Rows } from './codings';
@@ -11,7 +11,6 @@ import { openVideoWriter } from './encode-video';
 import { codingName, videoName } from './lookit-names';
 import { METADATA_FILE, metadataTsv } from './metadata';
 import { planVideos, type VideoPlan, type WhichDataset } from './plan';
-import { rng } from './random';
 import { drawBackground, renderFrame, type FrameTruth } from './render';
 
 /** The per-frame truth beside the Lookit files (not part of the layout; preprocess ignores it). */

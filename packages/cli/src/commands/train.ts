@@ -1,5 +1,6 @@
 import { Option, type Command } from 'commander';
-import { checkArchitecture, exitNow, train, type DistributedOptions, type TrainDoneEvent, type TrainOptions } from '@gazecoder/torch';
+import type { TrainDoneEvent } from '@gazecoder/formats';
+import { checkArchitecture, exitNow, train, type DistributedOptions, type TrainOptions } from '@gazecoder/torch';
 
 import { launchWorkers, wantsLaunch, watchLauncher, workerFromEnvironment, type LaunchFlags } from '../distributed/launch';
 import { nonNegativeInteger, positiveInteger, positiveNumber, requires } from '../flags';

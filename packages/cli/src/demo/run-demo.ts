@@ -11,7 +11,8 @@ import { annotateVideos } from '@gazecoder/annotate';
 import { preprocess } from '@gazecoder/preprocess';
 import { readTrainingHistory, writeReport } from '@gazecoder/report';
 import { synthesize, videoName, type SynthSummary } from '@gazecoder/synth';
-import { runtimeInfo, train, type TrainDoneEvent } from '@gazecoder/torch';
+import type { TrainDoneEvent } from '@gazecoder/formats';
+import { runtimeInfo, train } from '@gazecoder/torch';
 
 import { splitCounts } from '../commands/synth';
 import { agreementReport, evaluateFolders, type FolderEvaluation } from '../evaluation/evaluate-folders';

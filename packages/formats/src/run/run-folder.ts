@@ -22,6 +22,18 @@ export const RUN_FILES = {
 const sgd = z.strictObject({ name: z.literal('sgd'), lr: z.number(), weightDecay: z.number(), momentum: z.number(), foreach: z.boolean() });
 const adam = z.strictObject({ name: z.literal('adam'), lr: z.number(), weightDecay: z.number(), betas: z.tuple([z.number(), z.number()]), eps: z.number(), foreach: z.boolean() });
 
+/** What a run found in the dataset: in config.json's `data` and in the start event. */
+const datasetCounts = {
+  trainVideos: count,
+  valVideos: count,
+  /** training samples (windows of 5 frames) per epoch */
+  trainWindows: count,
+  valWindows: count,
+  trainClassCounts: perClass(count),
+  valClassCounts: perClass(count),
+  batchesPerEpoch: count,
+};
+
 /** config.json: the settings a run was started with, and what it found in the dataset. */
 export const runConfigSchema = z.strictObject({
   dataset: z.string(),
@@ -68,15 +80,7 @@ export const runConfigSchema = z.strictObject({
     horizontalFlip: z.boolean(),
     normalize: z.strictObject({ mean: z.tuple([z.number(), z.number(), z.number()]), std: z.tuple([z.number(), z.number(), z.number()]) }),
   }),
-  data: z.strictObject({
-    trainVideos: count,
-    valVideos: count,
-    trainWindows: count,
-    valWindows: count,
-    trainClassCounts: perClass(count),
-    valClassCounts: perClass(count),
-    batchesPerEpoch: count,
-  }),
+  data: z.strictObject(datasetCounts),
   torchVersion: z.string(),
 });
 export type RunConfig = z.infer<typeof runConfigSchema>;
@@ -92,28 +96,38 @@ export const stepMetricsSchema = z.strictObject({
   samplesPerSecond: metric,
 });
 
+/**
+ * An epoch's results, as metrics.jsonl writes them after each validation and as the epoch event posts
+ * them: `value` types the metrics (JSON has null for a non-finite one), `plain` the rate and times.
+ */
+function epochResults<V extends z.ZodType, P extends z.ZodType>(value: V, plain: P) {
+  return {
+    type: z.literal('epoch'),
+    epoch: z.int().positive(),
+    step: count,
+    trainLoss: value,
+    trainAccuracy: value,
+    valLoss: value,
+    valAccuracy: value,
+    /** validation accuracy per true class; null for a class without validation windows */
+    valClassAccuracy: perClass(value.nullable()),
+    /** valConfusion[true][predicted] window counts */
+    valConfusion: perClass(perClass(count)),
+    /** the learning rate for the next epoch (after ReduceLROnPlateau) */
+    lr: plain,
+    /** this epoch has the highest validation accuracy so far, and best.pth now holds its weights */
+    isBest: z.boolean(),
+    bestEpoch: z.int().positive(),
+    bestValAccuracy: value,
+    trainSeconds: plain,
+    valSeconds: plain,
+    /** training windows per second over the epoch */
+    samplesPerSecond: value,
+  };
+}
+
 /** A metrics.jsonl line after each validation. */
-export const epochMetricsSchema = z.strictObject({
-  type: z.literal('epoch'),
-  epoch: z.int().positive(),
-  step: count,
-  trainLoss: metric,
-  trainAccuracy: metric,
-  valLoss: metric,
-  valAccuracy: metric,
-  /** validation accuracy per true class; null for a class without validation windows */
-  valClassAccuracy: perClass(metric),
-  /** valConfusion[true][predicted] window counts */
-  valConfusion: perClass(perClass(count)),
-  /** the learning rate for the next epoch (after ReduceLROnPlateau) */
-  lr: z.number(),
-  isBest: z.boolean(),
-  bestEpoch: z.int().positive(),
-  bestValAccuracy: metric,
-  trainSeconds: z.number(),
-  valSeconds: z.number(),
-  samplesPerSecond: metric,
-});
+export const epochMetricsSchema = z.strictObject(epochResults(metric, z.number()));
 
 /** One line of metrics.jsonl. */
 export const metricsLineSchema = z.discriminatedUnion('type', [stepMetricsSchema, epochMetricsSchema]);
@@ -130,14 +144,7 @@ export const trainStartEventSchema = z.strictObject({
   amp: z.enum(['off', 'fp16', 'bf16']),
   channelsLast: z.boolean(),
   parameterCount: count,
-  trainVideos: count,
-  valVideos: count,
-  /** training samples (windows of 5 frames) per epoch */
-  trainWindows: count,
-  valWindows: count,
-  trainClassCounts: perClass(count),
-  valClassCounts: perClass(count),
-  batchesPerEpoch: count,
+  ...datasetCounts,
   epochs: z.int().positive(),
   /** 1-based epoch the run starts in (> 1 when resuming) */
   startEpoch: z.int().positive(),
@@ -175,27 +182,7 @@ export const trainStepEventSchema = z.strictObject({
 
 /** An epoch has been trained and validated; its checkpoints are written. */
 export const trainEpochEventSchema = z.strictObject({
-  type: z.literal('epoch'),
-  epoch: z.int().positive(),
-  step: count,
-  trainLoss: real,
-  trainAccuracy: real,
-  valLoss: real,
-  valAccuracy: real,
-  /** validation accuracy per true class; null for a class without validation windows */
-  valClassAccuracy: perClass(real.nullable()),
-  /** valConfusion[true][predicted] window counts */
-  valConfusion: perClass(perClass(count)),
-  /** the learning rate for the next epoch (after ReduceLROnPlateau) */
-  lr: real,
-  /** this epoch has the highest validation accuracy so far, and best.pth now holds its weights */
-  isBest: z.boolean(),
-  bestEpoch: z.int().positive(),
-  bestValAccuracy: real,
-  trainSeconds: real,
-  valSeconds: real,
-  /** training windows per second over the epoch */
-  samplesPerSecond: real,
+  ...epochResults(real, real),
   lastCheckpoint: z.string(),
   bestCheckpoint: z.string(),
 });

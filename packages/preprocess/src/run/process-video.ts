@@ -3,7 +3,7 @@
 // folder of the packed dataset (and optionally iCatcher+'s layout). Runs inside a worker process.
 import type { Mat } from '@u4/opencv4nodejs';
 
-import { type Coding, codingFormatOf, LABEL, labelAt, readHumanCoding, type VideoStats } from '@gazecoder/formats';
+import { type Coding, codingFormatOf, LABEL, labelAt, readHumanCoding, type DoneVideo } from '@gazecoder/formats';
 import { IcatcherExportWriter } from '../dataset/icatcher-export';
 import { VideoFolderWriter } from '../dataset/video-folder';
 import { videoStats } from '../dataset/video-stats';
@@ -34,15 +34,8 @@ export interface ProcessSettings {
   exportIcatcher: boolean;
 }
 
-export interface VideoResult {
-  frames: number;
-  crops: number;
-  fps: number;
-  variableFrameRate: boolean;
-  width: number;
-  height: number;
-  stats: VideoStats;
-}
+/** What processing one video gives: its manifest entry once done, less who it is and where it is from. */
+export type VideoResult = Omit<DoneVideo, 'id' | 'split' | 'childId' | 'source' | 'status'>;
 
 /** Called every few frames: frames decoded so far, and the expected total (0 when unknown). */
 export type ProgressCallback = (frame: number, expectedFrames: number) => void;

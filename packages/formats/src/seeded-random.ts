@@ -1,4 +1,6 @@
-// Seeded randomness: every synthetic dataset and test fixture is the same on every run.
+// Seeded randomness, one generator for all: synthetic datasets and test fixtures are the same on every
+// run, and bootstrap intervals are reproducible (iCatcher+ leaves its RNG unseeded). It lives in this
+// dependency-free base package so that synth, evaluate and the tests share it.
 
 /** A small seeded PRNG (xorshift32; shifts only, since Math calls are slow under jest): uniform in [0, 1). */
 export function rng(seed: number): () => number {
@@ -9,6 +11,17 @@ export function rng(seed: number): () => number {
     x ^= x << 5;
     return (x >>> 0) / 4294967296;
   };
+}
+
+/**
+ * `seed` scrambled (murmur3's 32-bit finaliser): xorshift's streams for nearby seeds start alike, so
+ * where callers count seeds up (bootstrap seeds 0, 1, 2 …) they seed with this.
+ */
+export function mixedSeed(seed: number): number {
+  let h = Math.trunc(seed) >>> 0;
+  h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
+  h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
+  return (h ^ (h >>> 16)) >>> 0;
 }
 
 /** Uniform in [a, b) from `random`. */
