@@ -23,7 +23,7 @@ const require = createRequire(join(root, 'test', 'package.json'));
 const cli = join(root, 'node_modules', '.bin', 'gazecoder');
 const { Model } = require('@gazecoder/torch');
 // Synth's seeded generator: reproducible kill points from --seed.
-const { rng } = require('@gazecoder/synth');
+const { rng } = require('@gazecoder/formats');
 
 const TINY = 'regnet:depth=3,w0=16,wa=8,wm=2,group=8,se=0.25';
 

@@ -8,10 +8,11 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 
 import { join } from 'node:path';
 
 import { Model } from '@gazecoder/torch';
-import { rng } from '@gazecoder/formats';
+import { readZipEntries, rng } from '@gazecoder/formats';
 import { drawFace, identity, writeVideo } from '@gazecoder/synth';
 
-import { mutateCheckpoint, readZip } from './helpers/checkpoint-corpus';
+
+import { mutateCheckpoint } from './helpers/checkpoint-corpus';
 import { GAZECODER_BIN, gazecoder, python, tempDir } from './helpers/run';
 
 const TINY = 'regnet:depth=3,w0=16,wa=8,wm=2,group=8,se=0.25';
@@ -134,7 +135,7 @@ describe('mutated checkpoints', () => {
 
   it('a bit flipped in a tensor record is refused by model, test and annotate, naming the record; --no-verify-crc loads it', () => {
     const bytes = readFileSync(base);
-    const entries = readZip(bytes);
+    const entries = [...readZipEntries(bytes, base)].map(([name, data]) => ({ name, data }));
     const record = entries.filter((e) => /\/data\/\d+$/.test(e.name)).reduce((a, b) => (b.data.length > a.data.length ? b : a));
     const at = bytes.indexOf(record.data) + (record.data.length >> 1);
     const damaged = file('damaged.pth');

@@ -16,7 +16,7 @@ const CALLS = Number(callsArg);
 const TIMEOUT_MS = 60_000;
 
 // synth's seeded generator: the same calls on every run.
-const random = require('@gazecoder/synth').rng(Number(seedArg));
+const random = require('@gazecoder/formats').rng(Number(seedArg));
 const below = (n) => Math.floor(random() * n);
 const pick = (items) => items[below(items.length)];
 const chance = (p) => random() < p;

@@ -3,132 +3,20 @@
 // corrupted or cut (with valid CRCs, so that the unpickler sees it), records missing or short, foreign
 // globals, deep nesting, absurd sizes. Deterministic (seeded).
 import { crc32, deflateRawSync } from 'node:zlib';
-import { rng } from '@gazecoder/formats';
 
-export interface ZipEntry {
-  name: string;
-  data: Buffer;
-  /** what the headers claim, when they lie */
-  crc?: number;
-  size?: number;
-  compressedSize?: number;
-  /** 0 stored (torch.save's), 8 deflated */
-  method?: number;
-  /** write the sizes as zip64 (0xffffffff in the header, the value in the extra field) */
-  zip64?: boolean;
-}
+import { readZipEntries, rng } from '@gazecoder/formats';
+
+import { writeZip, type ZipEntry } from './zip-writer';
 
 export interface Mutant {
   name: string;
   bytes: Buffer;
 }
 
-const u16 = (b: Buffer, at: number) => b.readUInt16LE(at);
-const u32 = (b: Buffer, at: number) => b.readUInt32LE(at);
-
-/** The records of a zip archive, in directory order (enough of zip for torch.save's files). */
-export function readZip(bytes: Buffer): ZipEntry[] {
-  let end = -1;
-  for (let i = bytes.length - 22; i >= Math.max(0, bytes.length - 22 - 0xffff); i -= 1) {
-    if (u32(bytes, i) === 0x06054b50) {
-      end = i;
-      break;
-    }
-  }
-  if (end < 0) throw new Error('no end of central directory');
-  let count = u16(bytes, end + 10);
-  let offset = u32(bytes, end + 16);
-  if (end >= 20 && u32(bytes, end - 20) === 0x07064b50) {
-    const z = Number(bytes.readBigUInt64LE(end - 20 + 8));
-    count = Number(bytes.readBigUInt64LE(z + 32));
-    offset = Number(bytes.readBigUInt64LE(z + 48));
-  }
-  const entries: ZipEntry[] = [];
-  for (let i = 0; i < count; i += 1) {
-    if (u32(bytes, offset) !== 0x02014b50) throw new Error(`bad central header ${i}`);
-    const nameLength = u16(bytes, offset + 28);
-    const extraLength = u16(bytes, offset + 30);
-    const commentLength = u16(bytes, offset + 32);
-    let compressed = u32(bytes, offset + 20);
-    let size = u32(bytes, offset + 24);
-    let local = u32(bytes, offset + 42);
-    const name = bytes.subarray(offset + 46, offset + 46 + nameLength).toString('latin1');
-    // zip64 extra: the fields that are 0xffffffff, in order size, compressed, offset
-    let at = offset + 46 + nameLength;
-    const extraEnd = at + extraLength;
-    while (at + 4 <= extraEnd) {
-      const id = u16(bytes, at);
-      const n = u16(bytes, at + 2);
-      if (id === 1) {
-        let p = at + 4;
-        if (size === 0xffffffff) { size = Number(bytes.readBigUInt64LE(p)); p += 8; }
-        if (compressed === 0xffffffff) { compressed = Number(bytes.readBigUInt64LE(p)); p += 8; }
-        if (local === 0xffffffff) local = Number(bytes.readBigUInt64LE(p));
-      }
-      at += 4 + n;
-    }
-    const dataStart = local + 30 + u16(bytes, local + 26) + u16(bytes, local + 28);
-    entries.push({ name, data: Buffer.from(bytes.subarray(dataStart, dataStart + compressed)), method: u16(bytes, offset + 10) });
-    offset += 46 + nameLength + extraLength + commentLength;
-    void size;
-  }
-  return entries;
+/** The records of a zip archive, in directory order, as gazecoder's own zip reader gives them. */
+function zipRecords(bytes: Buffer): ZipEntry[] {
+  return [...readZipEntries(bytes, 'checkpoint')].map(([name, data]) => ({ name, data }));
 }
-
-/** A zip archive of `entries` (stored unless an entry says otherwise), with true CRCs unless told otherwise. */
-export function writeZip(entries: ZipEntry[], options: { entriesClaimed?: number; directorySizeClaimed?: number } = {}): Buffer {
-  const locals: Buffer[] = [];
-  const centrals: Buffer[] = [];
-  let offset = 0;
-  for (const e of entries) {
-    const name = Buffer.from(e.name, 'latin1');
-    const method = e.method ?? 0;
-    const crc = e.crc ?? crc32(e.data);
-    const size = e.size ?? e.data.length;
-    const compressed = e.compressedSize ?? e.data.length;
-    const extra = e.zip64 ? Buffer.alloc(20) : Buffer.alloc(0);
-    if (e.zip64) {
-      extra.writeUInt16LE(1, 0);
-      extra.writeUInt16LE(16, 2);
-      extra.writeBigUInt64LE(BigInt(size), 4);
-      extra.writeBigUInt64LE(BigInt(compressed), 12);
-    }
-    const header = (central: boolean) => {
-      const h = Buffer.alloc(central ? 46 : 30);
-      let p = 0;
-      h.writeUInt32LE(central ? 0x02014b50 : 0x04034b50, p); p += 4;
-      if (central) { h.writeUInt16LE(45, p); p += 2; }
-      h.writeUInt16LE(e.zip64 ? 45 : 20, p); p += 2;
-      h.writeUInt16LE(0, p); p += 2;  // flags
-      h.writeUInt16LE(method, p); p += 2;
-      h.writeUInt16LE(0, p); p += 2;  // time
-      h.writeUInt16LE(0x21, p); p += 2;  // date 1980-01-01
-      h.writeUInt32LE(crc >>> 0, p); p += 4;
-      h.writeUInt32LE(e.zip64 ? 0xffffffff : compressed >>> 0, p); p += 4;
-      h.writeUInt32LE(e.zip64 ? 0xffffffff : size >>> 0, p); p += 4;
-      h.writeUInt16LE(name.length, p); p += 2;
-      h.writeUInt16LE(extra.length, p); p += 2;
-      if (central) {
-        p += 8;  // comment length, disk, internal and external attributes
-        h.writeUInt32LE(offset, p + 2);
-      }
-      return h;
-    };
-    centrals.push(Buffer.concat([header(true), name, extra]));
-    const local = Buffer.concat([header(false), name, extra, e.data]);
-    locals.push(local);
-    offset += local.length;
-  }
-  const directory = Buffer.concat(centrals);
-  const end = Buffer.alloc(22);
-  end.writeUInt32LE(0x06054b50, 0);
-  end.writeUInt16LE(options.entriesClaimed ?? entries.length, 8);
-  end.writeUInt16LE(options.entriesClaimed ?? entries.length, 10);
-  end.writeUInt32LE(options.directorySizeClaimed ?? directory.length, 12);
-  end.writeUInt32LE(offset, 16);
-  return Buffer.concat([...locals, directory, end]);
-}
-
 
 // --- pickle pieces (protocol 2, with a few protocol 4 opcodes) ---------------------------------
 
@@ -198,7 +86,7 @@ export function mutateCheckpoint(base: Buffer, markerDir: string): Mutant[] {
   const below = (n: number) => Math.floor(random() * n);
   const out: Mutant[] = [];
   const add = (name: string, bytes: Buffer) => out.push({ name, bytes });
-  const entries = readZip(base);
+  const entries = zipRecords(base);
   const prefix = entries[0]?.name.split('/')[0] ?? 'archive';
   const pklIndex = entries.findIndex((e) => e.name.endsWith('/data.pkl'));
   const pkl = entries[pklIndex]?.data as Buffer;

@@ -1,4 +1,4 @@
-// @gazecoder/preprocess: raw annotated videos → gazecoder's packed face-crop dataset (DATASET_FORMAT.md).
+// @gazecoder/preprocess: raw annotated videos → gazecoder's packed face-crop dataset (docs/dataset-format.md).
 
 export { preprocess, type PreprocessOptions, type PreprocessSummary } from './preprocess';
 export { detectFaces, isImageFile, type FrameFaces } from './faces-in-media';

@@ -1,5 +1,5 @@
 // `gazecoder preprocess`: raw annotated videos → the packed dataset, in parallel, resumable, and
-// consistent whatever happens (see DATASET_FORMAT.md).
+// consistent whatever happens (see docs/dataset-format.md).
 import { existsSync, statSync } from 'node:fs';
 import { mkdir, readFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';

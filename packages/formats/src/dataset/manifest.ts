@@ -1,4 +1,4 @@
-// manifest.json of the packed dataset (DATASET_FORMAT.md): what was made, how, and which videos
+// manifest.json of the packed dataset (docs/dataset-format.md): what was made, how, and which videos
 // are complete; its one reader (preprocess resuming, training, scoring) and writer. Only the
 // coordinating process writes it, always atomically.
 import { readFile } from 'node:fs/promises';

@@ -1,4 +1,4 @@
-// Writes one video's folder of the packed dataset (DATASET_FORMAT.md): crops stream to disk as they
+// Writes one video's folder of the packed dataset (docs/dataset-format.md): crops stream to disk as they
 // come, the per-frame arrays at the end, and the folder appears under videos/<id> only when complete.
 import { join } from 'node:path';
 

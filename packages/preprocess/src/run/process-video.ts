@@ -3,7 +3,7 @@
 // folder of the packed dataset (and optionally iCatcher+'s layout). Runs inside a worker process.
 import type { Mat } from '@u4/opencv4nodejs';
 
-import { type Coding, codingFormatOf, LABEL, labelAt, readHumanCoding, type DoneVideo } from '@gazecoder/formats';
+import { type Coding, codingFormatOf, type DoneVideo, LABEL, labelAt, readHumanCoding } from '@gazecoder/formats';
 import { IcatcherExportWriter } from '../dataset/icatcher-export';
 import { VideoFolderWriter } from '../dataset/video-folder';
 import { videoStats } from '../dataset/video-stats';
