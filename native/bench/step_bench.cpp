@@ -8,12 +8,12 @@
 //                        [--channels-last 0|1] [--cuda-graphs 0|1] [--device cpu|cuda[:N]] [--threads T]
 //                        [--warmup W] [--repeats R] [--seed S] [--init W.pth] [--batch-file B.pth]
 //                        [--parity-reference R.pth] [--json]
+#include "gazecoder/checkpoint/checkpoint.h"
+#include "gazecoder/checkpoint/state_dict.h"
 #include "gazecoder/device.h"
-#include "gazecoder/checkpoint.h"
 #include "gazecoder/models/model_factory.h"
 #include "gazecoder/models/regnet_spec.h"
 #include "gazecoder/runtime.h"
-#include "gazecoder/state_dict.h"
 #include "gazecoder/train/autocast.h"
 #include "gazecoder/train/grad_scaler.h"
 #include "gazecoder/train/optimizer.h"

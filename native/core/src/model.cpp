@@ -4,7 +4,7 @@
 
 #include <stdexcept>
 
-#include "gazecoder/checkpoint.h"
+#include "gazecoder/checkpoint/checkpoint.h"
 #include "gazecoder/device.h"
 #include "gazecoder/models/regnet_spec.h"
 

@@ -1,7 +1,7 @@
 // .pth reading and writing against files from Python's torch.save (test/python/fixtures_checkpoint.py),
 // and C++-written files checked by Python's torch.load (test/python/check_checkpoint.py).
-#include <gazecoder/checkpoint.h>
-#include <gazecoder/state_dict.h>
+#include <gazecoder/checkpoint/checkpoint.h>
+#include <gazecoder/checkpoint/state_dict.h>
 
 #include <caffe2/serialize/inline_container.h>
 #include <gtest/gtest.h>

@@ -16,10 +16,10 @@
 #include <string>
 #include <vector>
 
-#include "../src/zip_index.h"
-#include "gazecoder/checkpoint.h"
+#include "../src/checkpoint/zip_index.h"
+#include "gazecoder/checkpoint/checkpoint.h"
+#include "gazecoder/checkpoint/state_dict.h"
 #include "gazecoder/runtime.h"
-#include "gazecoder/state_dict.h"
 #include "gazecoder/train/batch_loader.h"
 #include "gazecoder/train/dataset.h"
 #include "gazecoder/train/npy_file.h"

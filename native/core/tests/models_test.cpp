@@ -15,10 +15,10 @@
 #include <unistd.h>
 #include <vector>
 
+#include "gazecoder/checkpoint/state_dict.h"
 #include "gazecoder/models/model_factory.h"
 #include "gazecoder/models/regnet.h"
 #include "gazecoder/models/resnet.h"
-#include "gazecoder/state_dict.h"
 
 namespace gazecoder {
 namespace {

@@ -11,7 +11,7 @@
 #include <string>
 #include <vector>
 
-#include "gazecoder/checkpoint.h"
+#include "gazecoder/checkpoint/checkpoint.h"
 #include "gazecoder/train/dataset.h"
 
 namespace gazecoder::train::testing {

@@ -3,7 +3,7 @@
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
-#include "gazecoder/checkpoint.h"
+#include "gazecoder/checkpoint/checkpoint.h"
 #include "gazecoder/train/grad_scaler.h"
 #include "gazecoder/train/lr_scheduler.h"
 #include "gazecoder/train/optimizer.h"

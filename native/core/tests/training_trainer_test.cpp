@@ -10,9 +10,9 @@
 #include <fstream>
 #include <sstream>
 
+#include "gazecoder/checkpoint/state_dict.h"
 #include "gazecoder/model.h"
 #include "gazecoder/models/regnet_spec.h"
-#include "gazecoder/state_dict.h"
 #include "gazecoder/train/trainer.h"
 #include "gazecoder/train/training_state.h"
 #include "training_helpers.h"

@@ -9,8 +9,8 @@
 #include <optional>
 #include <string>
 
+#include "gazecoder/checkpoint/state_dict.h"
 #include "gazecoder/models/model_factory.h"
-#include "gazecoder/state_dict.h"
 
 namespace gazecoder {
 

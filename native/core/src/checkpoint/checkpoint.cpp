@@ -1,4 +1,4 @@
-#include <gazecoder/checkpoint.h>
+#include <gazecoder/checkpoint/checkpoint.h>
 
 #include <caffe2/serialize/inline_container.h>
 #include <c10/util/Exception.h>

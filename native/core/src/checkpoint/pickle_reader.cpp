@@ -4,7 +4,7 @@
 #include <ATen/core/Dict.h>
 #include <ATen/core/List.h>
 
-#include <gazecoder/checkpoint.h>
+#include <gazecoder/checkpoint/checkpoint.h>
 
 #include <cstring>
 #include <optional>

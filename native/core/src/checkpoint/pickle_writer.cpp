@@ -2,7 +2,7 @@
 
 #include <ATen/ATen.h>
 
-#include <gazecoder/checkpoint.h>
+#include <gazecoder/checkpoint/checkpoint.h>
 
 #include <cstdint>
 #include <cstring>

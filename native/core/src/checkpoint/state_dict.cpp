@@ -1,9 +1,9 @@
-#include <gazecoder/state_dict.h>
+#include <gazecoder/checkpoint/state_dict.h>
 
 #include <ATen/core/Dict.h>
 #include <torch/torch.h>
 
-#include <gazecoder/checkpoint.h>
+#include <gazecoder/checkpoint/checkpoint.h>
 
 #include <sstream>
 #include <unordered_set>

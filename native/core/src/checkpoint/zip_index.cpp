@@ -15,7 +15,7 @@
 #include <utility>
 #include <vector>
 
-#include <gazecoder/checkpoint.h>
+#include <gazecoder/checkpoint/checkpoint.h>
 
 namespace gazecoder::zip {
 namespace {

@@ -1,7 +1,7 @@
 #include "gazecoder/models/backbone.h"
 
 #include "gazecoder/distributed/batch_shard.h"
-#include "models_layers.h"
+#include "layers.h"
 
 #include <torch/torch.h>
 

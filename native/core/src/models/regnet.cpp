@@ -1,6 +1,6 @@
 #include "gazecoder/models/regnet.h"
 
-#include "models_layers.h"
+#include "layers.h"
 
 #include <torch/torch.h>
 

@@ -5,7 +5,7 @@
 
 #include <cmath>
 
-#include "train_ivalue.h"
+#include "ivalue.h"
 
 namespace gazecoder::train {
 namespace {

@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <limits>
 
-#include "train_ivalue.h"
+#include "ivalue.h"
 
 namespace gazecoder::train {
 

@@ -1,4 +1,4 @@
-#include "train_run_files.h"
+#include "run_files.h"
 
 #include <signal.h>
 #include <unistd.h>

@@ -13,8 +13,8 @@
 #include "gazecoder/models/regnet_spec.h"
 #include "gazecoder/runtime.h"
 #include "gazecoder/train/sample_transform.h"
-#include "train_ivalue.h"
-#include "train_json.h"
+#include "ivalue.h"
+#include "json.h"
 
 namespace gazecoder::train {
 namespace {

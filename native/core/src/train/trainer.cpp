@@ -13,7 +13,8 @@
 
 #include <unistd.h>
 
-#include "gazecoder/checkpoint.h"
+#include "gazecoder/checkpoint/checkpoint.h"
+#include "gazecoder/checkpoint/state_dict.h"
 #include "gazecoder/device.h"
 #include "gazecoder/distributed/batch_shard.h"
 #include "gazecoder/distributed/gradient_reducer.h"
@@ -21,14 +22,13 @@
 #include "gazecoder/model.h"
 #include "gazecoder/models/model_factory.h"
 #include "gazecoder/models/regnet_spec.h"
-#include "gazecoder/state_dict.h"
 #include "gazecoder/train/autocast.h"
 #include "gazecoder/train/batch_loader.h"
 #include "gazecoder/train/grad_scaler.h"
 #include "gazecoder/train/random.h"
 #include "gazecoder/train/training_state.h"
-#include "train_json.h"
-#include "train_run_files.h"
+#include "json.h"
+#include "run_files.h"
 
 namespace gazecoder::train {
 namespace {

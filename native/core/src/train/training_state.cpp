@@ -2,8 +2,8 @@
 
 #include <torch/torch.h>
 
-#include "gazecoder/checkpoint.h"
-#include "train_ivalue.h"
+#include "gazecoder/checkpoint/checkpoint.h"
+#include "ivalue.h"
 
 namespace gazecoder::train {
 

@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "gazecoder/checkpoint.h"
+#include "gazecoder/checkpoint/checkpoint.h"
 
 namespace gazecoder {
 

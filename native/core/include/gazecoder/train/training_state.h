@@ -8,7 +8,7 @@
 #include <optional>
 #include <string>
 
-#include "gazecoder/state_dict.h"
+#include "gazecoder/checkpoint/state_dict.h"
 
 namespace gazecoder::train {
 
