@@ -8,6 +8,7 @@
 #include "gazecoder/train/batch_loader.h"
 #include "js_values.h"
 #include "model_wrap.h"
+#include "train_values.h"
 
 namespace gazecoder::binding {
 namespace {
@@ -25,24 +26,6 @@ std::array<float, 3> triple(const Napi::Object& options, const char* key, const 
     out[i] = static_cast<float>(x);
   }
   return out;
-}
-
-std::vector<train::VideoSource> videosFromJs(const Napi::Object& options) {
-  Napi::Env env = options.Env();
-  Napi::Value value = options.Get("videos");
-  if (!value.IsArray()) throw Napi::TypeError::New(env, "videos must be an array of { id, dir }");
-  Napi::Array array = value.As<Napi::Array>();
-  std::vector<train::VideoSource> videos;
-  for (uint32_t i = 0; i < array.Length(); ++i) {
-    Napi::Value entry = array.Get(i);
-    if (!entry.IsObject()) throw Napi::TypeError::New(env, "videos[" + std::to_string(i) + "] must be { id, dir }");
-    train::VideoSource source;
-    source.id = stringOr(entry.As<Napi::Object>(), "id", "");
-    source.dir = stringOr(entry.As<Napi::Object>(), "dir", "");
-    if (source.id.empty() || source.dir.empty()) throw Napi::TypeError::New(env, "videos[" + std::to_string(i) + "] needs an id and a dir");
-    videos.push_back(std::move(source));
-  }
-  return videos;
 }
 
 template <typename Array, typename T>
@@ -72,7 +55,7 @@ Napi::Value ModelWrap::PredictWindows(const Napi::CallbackInfo& args) {
   return guarded(env, [&]() -> Napi::Value {
     auto model = live(env);
     const Napi::Object options = optionalObject(args, 0, "options");
-    const std::vector<train::VideoSource> videos = videosFromJs(options);
+    const std::vector<train::VideoSource> videos = videosFromJs(options, /*withSplit=*/false);
     WindowPredictionOptions o;
     o.imageSize = integerOr(options, "imageSize", o.imageSize, 1, INT32_MAX);
     o.samples.windowSize = integerOr(options, "windowSize", o.samples.windowSize, 1, INT32_MAX);

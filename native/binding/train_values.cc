@@ -1,8 +1,10 @@
 #include "train_values.h"
 
+#include <initializer_list>
 #include <limits>
 #include <string>
 #include <type_traits>
+#include <utility>
 
 #include "js_values.h"
 
@@ -21,24 +23,6 @@ std::optional<T> optionalInteger(const Napi::Object& o, const char* key) {
   const auto v = binding::optionalInteger(o, key, min, max);
   if (!v) return std::nullopt;
   return static_cast<T>(*v);
-}
-
-std::vector<VideoSource> videosFromJs(const Napi::Object& options) {
-  Napi::Env env = options.Env();
-  const Napi::Value value = options.Get("videos");
-  if (!value.IsArray()) throw Napi::TypeError::New(env, "videos must be an array of { id, dir, split }");
-  const Napi::Array array = value.As<Napi::Array>();
-  std::vector<VideoSource> videos;
-  for (uint32_t i = 0; i < array.Length(); ++i) {
-    if (!array.Get(i).IsObject()) throw Napi::TypeError::New(env, "videos[" + std::to_string(i) + "] must be an object");
-    const Napi::Object v = array.Get(i).As<Napi::Object>();
-    const std::string split = stringOr(v, "split", "");
-    if (split != "train" && split != "val") {
-      throw Napi::TypeError::New(env, "videos[" + std::to_string(i) + "].split must be 'train' or 'val', got '" + split + "'");
-    }
-    videos.push_back({stringOr(v, "id", ""), stringOr(v, "dir", ""), split == "train" ? Split::Train : Split::Val});
-  }
-  return videos;
 }
 
 std::optional<DistributedRequest> distributedFromJs(const Napi::Object& options) {
@@ -69,35 +53,62 @@ Napi::Value stringOrNull(Napi::Env env, const std::string& s) {
 
 }  // namespace
 
+std::vector<VideoSource> videosFromJs(const Napi::Object& options, bool withSplit) {
+  Napi::Env env = options.Env();
+  const Napi::Value value = options.Get("videos");
+  if (!value.IsArray()) {
+    throw Napi::TypeError::New(env, withSplit ? "videos must be an array of { id, dir, split }" : "videos must be an array of { id, dir }");
+  }
+  const Napi::Array array = value.As<Napi::Array>();
+  std::vector<VideoSource> videos;
+  for (uint32_t i = 0; i < array.Length(); ++i) {
+    const std::string name = "videos[" + std::to_string(i) + "]";
+    if (!array.Get(i).IsObject()) throw Napi::TypeError::New(env, name + (withSplit ? " must be an object" : " must be { id, dir }"));
+    const Napi::Object v = array.Get(i).As<Napi::Object>();
+    VideoSource source{stringOr(v, "id", ""), stringOr(v, "dir", "")};
+    if (withSplit) {
+      const std::string split = stringOr(v, "split", "");
+      if (split != "train" && split != "val") throw Napi::TypeError::New(env, name + ".split must be 'train' or 'val', got '" + split + "'");
+      source.split = split == "train" ? Split::Train : Split::Val;
+    } else if (source.id.empty() || source.dir.empty()) {
+      throw Napi::TypeError::New(env, name + " needs an id and a dir");
+    }
+    videos.push_back(std::move(source));
+  }
+  return videos;
+}
+
 TrainRequest trainRequestFromJs(const Napi::Object& o) {
   TrainRequest r;
   r.dataset = stringOr(o, "dataset", "");
-  r.videos = videosFromJs(o);
+  r.videos = videosFromJs(o, /*withSplit=*/true);
   r.imageSize = optionalInteger<int64_t>(o, "imageSize").value_or(100);
   r.outDir = stringOr(o, "out", "");
   r.resume = boolOr(o, "resume", false);
-  r.arch = optionalString(o, "arch");
-  r.device = optionalString(o, "device");
-  r.optimizer = optionalString(o, "optimizer");
-  r.amp = optionalString(o, "amp");
-  r.pretrained = optionalString(o, "pretrained");
-  r.init = optionalString(o, "init");
-  r.batchSize = optionalInteger<int64_t>(o, "batchSize");
-  r.epochs = optionalInteger<int64_t>(o, "epochs");
-  r.workers = optionalInteger<int64_t>(o, "workers");
-  r.earlyStopping = optionalInteger<int64_t>(o, "earlyStopping");
-  r.logEvery = optionalInteger<int64_t>(o, "logEvery");
-  r.checkpointEvery = optionalInteger<int64_t>(o, "checkpointEvery");
+  // The optional members, each named as in TrainRequest (read in this order, as a getter may throw).
+  using Strings = std::optional<std::string> TrainRequest::*;
+  for (const auto& [key, member] : std::initializer_list<std::pair<const char*, Strings>>{
+           {"arch", &TrainRequest::arch}, {"device", &TrainRequest::device}, {"optimizer", &TrainRequest::optimizer},
+           {"amp", &TrainRequest::amp}, {"pretrained", &TrainRequest::pretrained}, {"init", &TrainRequest::init}}) {
+    r.*member = optionalString(o, key);
+  }
+  using Integers = std::optional<int64_t> TrainRequest::*;
+  for (const auto& [key, member] : std::initializer_list<std::pair<const char*, Integers>>{
+           {"batchSize", &TrainRequest::batchSize}, {"epochs", &TrainRequest::epochs}, {"workers", &TrainRequest::workers},
+           {"earlyStopping", &TrainRequest::earlyStopping}, {"logEvery", &TrainRequest::logEvery},
+           {"checkpointEvery", &TrainRequest::checkpointEvery}}) {
+    r.*member = optionalInteger<int64_t>(o, key);
+  }
   r.seed = optionalInteger<uint64_t>(o, "seed");
   r.lr = optionalNumber(o, "lr");
-  r.channelsLast = optionalBool(o, "channelsLast");
-  r.eliminateTransitions = optionalBool(o, "eliminateTransitions");
-  r.useMutuallyAgreed = optionalBool(o, "useMutuallyAgreed");
-  r.horizontalFlip = optionalBool(o, "horizontalFlip");
-  r.foreach = optionalBool(o, "foreach");
-  r.cudnnBenchmark = optionalBool(o, "cudnnBenchmark");
-  r.cudaGraphs = optionalBool(o, "cudaGraphs");
-  r.syncBatchNorm = optionalBool(o, "syncBatchNorm");
+  using Bools = std::optional<bool> TrainRequest::*;
+  for (const auto& [key, member] : std::initializer_list<std::pair<const char*, Bools>>{
+           {"channelsLast", &TrainRequest::channelsLast}, {"eliminateTransitions", &TrainRequest::eliminateTransitions},
+           {"useMutuallyAgreed", &TrainRequest::useMutuallyAgreed}, {"horizontalFlip", &TrainRequest::horizontalFlip},
+           {"foreach", &TrainRequest::foreach}, {"cudnnBenchmark", &TrainRequest::cudnnBenchmark},
+           {"cudaGraphs", &TrainRequest::cudaGraphs}, {"syncBatchNorm", &TrainRequest::syncBatchNorm}}) {
+    r.*member = optionalBool(o, key);
+  }
   r.distributed = distributedFromJs(o);
   return r;
 }
