@@ -7,6 +7,7 @@
 
 #include <stdexcept>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace gazecoder::train::ivalue {
@@ -72,5 +73,40 @@ inline std::vector<at::Tensor> getTensors(const Dict& d, const std::string& key,
   }
   return out;
 }
+
+// One list of a state's members serves both directions: a `visit(key, member)` call for each, made
+// with a DictWriter (state(): the entries in that order) or a DictReader (loadState()).
+class DictWriter {
+ public:
+  template <typename T>
+  void operator()(const char* key, const T& value, const char* /*presentWith*/ = nullptr) {
+    dict_.insert(key, value);
+  }
+  const Dict& dict() const { return dict_; }
+
+ private:
+  Dict dict_ = ivalue::dict();
+};
+
+// Reads each member back, with the errors of getInt/getDouble/getBool. `presentWith`: the member is
+// read only when the dict holds that key (entries that the states of earlier versions lack).
+class DictReader {
+ public:
+  DictReader(const c10::IValue& state, std::string what) : what_(std::move(what)), dict_(asDict(state, what_)) {}
+  void operator()(const char* key, int64_t& v, const char* presentWith = nullptr) {
+    if (present(presentWith)) v = getInt(dict_, key, what_);
+  }
+  void operator()(const char* key, double& v, const char* presentWith = nullptr) {
+    if (present(presentWith)) v = getDouble(dict_, key, what_);
+  }
+  void operator()(const char* key, bool& v, const char* presentWith = nullptr) {
+    if (present(presentWith)) v = getBool(dict_, key, what_);
+  }
+
+ private:
+  bool present(const char* presentWith) const { return presentWith == nullptr || has(dict_, presentWith); }
+  std::string what_;
+  Dict dict_;
+};
 
 }  // namespace gazecoder::train::ivalue

@@ -32,22 +32,23 @@ double ReduceLrOnPlateau::step(double metric, double lr) {
   return lr;
 }
 
+template <typename Self, typename Visit>
+void ReduceLrOnPlateau::visitState(Self& self, Visit&& visit) {
+  visit("best", self.best_);
+  visit("num_bad_epochs", self.badEpochs_);
+  visit("cooldown_counter", self.cooldownCounter_);
+  visit("last_epoch", self.lastEpoch_);
+}
+
 c10::IValue ReduceLrOnPlateau::state() const {
-  auto d = ivalue::dict();
-  d.insert("best", best_);
-  d.insert("num_bad_epochs", badEpochs_);
-  d.insert("cooldown_counter", cooldownCounter_);
-  d.insert("last_epoch", lastEpoch_);
-  return d;
+  ivalue::DictWriter writer;
+  visitState(*this, writer);
+  return writer.dict();
 }
 
 void ReduceLrOnPlateau::loadState(const c10::IValue& state) {
-  const std::string what = "scheduler state";
-  const auto d = ivalue::asDict(state, what);
-  best_ = ivalue::getDouble(d, "best", what);
-  badEpochs_ = ivalue::getInt(d, "num_bad_epochs", what);
-  cooldownCounter_ = ivalue::getInt(d, "cooldown_counter", what);
-  lastEpoch_ = ivalue::getInt(d, "last_epoch", what);
+  ivalue::DictReader reader(state, "scheduler state");
+  visitState(*this, reader);
 }
 
 }  // namespace gazecoder::train

@@ -7,43 +7,38 @@
 
 namespace gazecoder::train {
 
+namespace {
+
+// Calls visit(key, member) for each entry of a state's progress dict, in the order it is written.
+template <typename P, typename Visit>
+void visitProgress(P& p, Visit&& visit) {
+  visit("epoch", p.epoch);
+  visit("batch", p.batch);
+  visit("step", p.step);
+  visit("train_done", p.trainDone);
+  visit("loss_sum", p.lossSum);
+  visit("correct", p.correct);
+  visit("seen", p.seen);
+  visit("train_seconds", p.trainSeconds);
+  visit("log_loss_sum", p.logLossSum, "log_steps");  // absent from the states of earlier versions
+  visit("log_steps", p.logSteps, "log_steps");
+  visit("best_epoch", p.bestEpoch);
+  visit("best_accuracy", p.bestAccuracy);
+  visit("epochs_since_best", p.epochsSinceBest);
+}
+
+}  // namespace
+
 c10::IValue Progress::toIValue() const {
-  auto d = ivalue::dict();
-  d.insert("epoch", epoch);
-  d.insert("batch", batch);
-  d.insert("step", step);
-  d.insert("train_done", trainDone);
-  d.insert("loss_sum", lossSum);
-  d.insert("correct", correct);
-  d.insert("seen", seen);
-  d.insert("train_seconds", trainSeconds);
-  d.insert("log_loss_sum", logLossSum);
-  d.insert("log_steps", logSteps);
-  d.insert("best_epoch", bestEpoch);
-  d.insert("best_accuracy", bestAccuracy);
-  d.insert("epochs_since_best", epochsSinceBest);
-  return d;
+  ivalue::DictWriter writer;
+  visitProgress(*this, writer);
+  return writer.dict();
 }
 
 Progress Progress::fromIValue(const c10::IValue& value) {
-  const std::string what = "progress";
-  const auto d = ivalue::asDict(value, what);
   Progress p;
-  p.epoch = ivalue::getInt(d, "epoch", what);
-  p.batch = ivalue::getInt(d, "batch", what);
-  p.step = ivalue::getInt(d, "step", what);
-  p.trainDone = ivalue::getBool(d, "train_done", what);
-  p.lossSum = ivalue::getDouble(d, "loss_sum", what);
-  p.correct = ivalue::getInt(d, "correct", what);
-  p.seen = ivalue::getInt(d, "seen", what);
-  p.trainSeconds = ivalue::getDouble(d, "train_seconds", what);
-  if (ivalue::has(d, "log_steps")) {  // absent from the states of earlier versions
-    p.logLossSum = ivalue::getDouble(d, "log_loss_sum", what);
-    p.logSteps = ivalue::getInt(d, "log_steps", what);
-  }
-  p.bestEpoch = ivalue::getInt(d, "best_epoch", what);
-  p.bestAccuracy = ivalue::getDouble(d, "best_accuracy", what);
-  p.epochsSinceBest = ivalue::getInt(d, "epochs_since_best", what);
+  ivalue::DictReader reader(value, "progress");
+  visitProgress(p, reader);
   return p;
 }
 

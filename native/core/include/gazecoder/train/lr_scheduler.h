@@ -30,6 +30,10 @@ class ReduceLrOnPlateau {
   void loadState(const c10::IValue& state);
 
  private:
+  // Calls visit(key, member) for each entry of state(), named as in PyTorch's state_dict().
+  template <typename Self, typename Visit>
+  static void visitState(Self& self, Visit&& visit);
+
   PlateauOptions options_;
   double best_;
   int64_t badEpochs_ = 0;
