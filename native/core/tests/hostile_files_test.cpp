@@ -128,48 +128,45 @@ TEST(HostileNpy, MalformedShapesAndDtypesAreRefusedNamingTheFile) {
 TEST(HostileNpy, DatasetFilesWithInconsistentShapesNameTheFile) {
   REQUIRE_TRAINING_FIXTURES();
   TempDir dir;
-  const auto source = trainingFixtures() / "dataset" / "videos" / "train-01";
-  const auto copy = dir.path() / "v";
-  std::filesystem::copy(source, copy);
-  const VideoSource video{"v", copy.string(), Split::Train};
+  const CopiedVideo v = copiedTrainingVideo(dir);
   const auto restore = [&](const char* name) {
-    std::filesystem::copy_file(source / name, copy / name, std::filesystem::copy_options::overwrite_existing);
+    std::filesystem::copy_file(v.source / name, v.copy / name, std::filesystem::copy_options::overwrite_existing);
   };
-  const int64_t crops = NpyFile::open((source / "crops.npy").string()).shape()[0];
-  const int64_t frames = NpyFile::open((source / "frame_crop.npy").string()).shape()[0];
+  const int64_t crops = NpyFile::open((v.source / "crops.npy").string()).shape()[0];
+  const int64_t frames = NpyFile::open((v.source / "frame_crop.npy").string()).shape()[0];
 
   // A negative crop count in crops.npy: refused by the reader before any dataset check multiplies it.
-  writeNpy((copy / "crops.npy").string(), "|u1", {-crops, 32, 32, 3}, std::string(16, '\0'));
-  std::string message = errorOf([&] { Video::open(video, 32); });
-  EXPECT_NE(message.find((copy / "crops.npy").string() + ": malformed shape"), std::string::npos) << message;
+  writeNpy((v.copy / "crops.npy").string(), "|u1", {-crops, 32, 32, 3}, std::string(16, '\0'));
+  std::string message = errorOf([&] { Video::open(v.video, 32); });
+  EXPECT_NE(message.find((v.copy / "crops.npy").string() + ": malformed shape"), std::string::npos) << message;
   EXPECT_NE(message.find("negative dimension"), std::string::npos) << message;
   restore("crops.npy");
 
   // One more box row than crops.npy has crops.
-  writeNpy((copy / "boxes.npy").string(), "<f4", {crops + 1, 5}, std::string(static_cast<size_t>(crops + 1) * 20, '\0'));
-  message = errorOf([&] { Video::open(video, 32); });
-  EXPECT_NE(message.find((copy / "boxes.npy").string() + ": expected float32 [" + std::to_string(crops) + ", 5] (one row per crop of crops.npy), found <f4 [" +
+  writeNpy((v.copy / "boxes.npy").string(), "<f4", {crops + 1, 5}, std::string(static_cast<size_t>(crops + 1) * 20, '\0'));
+  message = errorOf([&] { Video::open(v.video, 32); });
+  EXPECT_NE(message.find((v.copy / "boxes.npy").string() + ": expected float32 [" + std::to_string(crops) + ", 5] (one row per crop of crops.npy), found <f4 [" +
                          std::to_string(crops + 1) + ", 5]"),
             std::string::npos)
       << message;
   restore("boxes.npy");
 
   // frame_crop.npy as a matrix, labels.npy with three coders.
-  writeNpy((copy / "frame_crop.npy").string(), "<i4", {frames, 1}, std::string(static_cast<size_t>(frames) * 4, '\0'));
-  message = errorOf([&] { Video::open(video, 32); });
-  EXPECT_NE(message.find((copy / "frame_crop.npy").string() + ": expected int32 [F]"), std::string::npos) << message;
+  writeNpy((v.copy / "frame_crop.npy").string(), "<i4", {frames, 1}, std::string(static_cast<size_t>(frames) * 4, '\0'));
+  message = errorOf([&] { Video::open(v.video, 32); });
+  EXPECT_NE(message.find((v.copy / "frame_crop.npy").string() + ": expected int32 [F]"), std::string::npos) << message;
   restore("frame_crop.npy");
-  writeNpy((copy / "labels.npy").string(), "|i1", {frames, 3}, std::string(static_cast<size_t>(frames) * 3, '\0'));
-  message = errorOf([&] { Video::open(video, 32); });
-  EXPECT_NE(message.find((copy / "labels.npy").string() + ": expected int8 [" + std::to_string(frames) + ", 2]"), std::string::npos) << message;
+  writeNpy((v.copy / "labels.npy").string(), "|i1", {frames, 3}, std::string(static_cast<size_t>(frames) * 3, '\0'));
+  message = errorOf([&] { Video::open(v.video, 32); });
+  EXPECT_NE(message.find((v.copy / "labels.npy").string() + ": expected int8 [" + std::to_string(frames) + ", 2]"), std::string::npos) << message;
   restore("labels.npy");
 
   // A shape that claims more data than the file holds.
-  writeNpy((copy / "boxes.npy").string(), "<f4", {crops, 5}, std::string(20, '\0'));
-  message = errorOf([&] { Video::open(video, 32); });
-  EXPECT_NE(message.find((copy / "boxes.npy").string() + ": truncated: shape [" + std::to_string(crops) + ", 5]"), std::string::npos) << message;
+  writeNpy((v.copy / "boxes.npy").string(), "<f4", {crops, 5}, std::string(20, '\0'));
+  message = errorOf([&] { Video::open(v.video, 32); });
+  EXPECT_NE(message.find((v.copy / "boxes.npy").string() + ": truncated: shape [" + std::to_string(crops) + ", 5]"), std::string::npos) << message;
   restore("boxes.npy");
-  EXPECT_NO_THROW(Video::open(video, 32));
+  EXPECT_NO_THROW(Video::open(v.video, 32));
 }
 
 // ---------------------------------------------------------------------------------------------

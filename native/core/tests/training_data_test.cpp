@@ -135,22 +135,19 @@ TEST(NpyFile, NamesTheFileThatIsMissingTruncatedOrNotNpy) {
 TEST(DatasetFiles, InconsistentArraysAreNamed) {
   REQUIRE_TRAINING_FIXTURES();
   TempDir dir;
-  const auto source = trainingFixtures() / "dataset" / "videos" / "train-01";
-  const auto copy = dir.path() / "v";
-  std::filesystem::copy(source, copy);
-  const VideoSource video{"v", copy.string(), Split::Train};
-  EXPECT_NO_THROW(Video::open(video, 32));
-  EXPECT_NE(errorOf([&] { Video::open(video, 100); }).find("crops.npy: expected uint8 [K, 100, 100, 3] (manifest imageSize 100)"),
+  const CopiedVideo v = copiedTrainingVideo(dir);
+  EXPECT_NO_THROW(Video::open(v.video, 32));
+  EXPECT_NE(errorOf([&] { Video::open(v.video, 100); }).find("crops.npy: expected uint8 [K, 100, 100, 3] (manifest imageSize 100)"),
             std::string::npos);
-  writeNpy((copy / "boxes.npy").string(), "<f4", {3, 5}, std::string(60, '\0'));
-  EXPECT_NE(errorOf([&] { Video::open(video, 32); }).find("boxes.npy: expected float32 ["), std::string::npos);
-  std::filesystem::copy_file(source / "boxes.npy", copy / "boxes.npy", std::filesystem::copy_options::overwrite_existing);
+  writeNpy((v.copy / "boxes.npy").string(), "<f4", {3, 5}, std::string(60, '\0'));
+  EXPECT_NE(errorOf([&] { Video::open(v.video, 32); }).find("boxes.npy: expected float32 ["), std::string::npos);
+  std::filesystem::copy_file(v.source / "boxes.npy", v.copy / "boxes.npy", std::filesystem::copy_options::overwrite_existing);
   const std::vector<int32_t> frameCrop = {0, 1, 100000};
-  writeNpy((copy / "frame_crop.npy").string(), "<i4", {3}, std::string(reinterpret_cast<const char*>(frameCrop.data()), 12));
-  EXPECT_NE(errorOf([&] { Video::open(video, 32); }).find("labels.npy: expected int8 [3, 2] (one row per frame of frame_crop.npy)"),
+  writeNpy((v.copy / "frame_crop.npy").string(), "<i4", {3}, std::string(reinterpret_cast<const char*>(frameCrop.data()), 12));
+  EXPECT_NE(errorOf([&] { Video::open(v.video, 32); }).find("labels.npy: expected int8 [3, 2] (one row per frame of frame_crop.npy)"),
             std::string::npos);
-  writeNpy((copy / "labels.npy").string(), "|i1", {3, 2}, std::string(6, '\1'));
-  const auto message = errorOf([&] { Video::open(video, 32); });
+  writeNpy((v.copy / "labels.npy").string(), "|i1", {3, 2}, std::string(6, '\1'));
+  const auto message = errorOf([&] { Video::open(v.video, 32); });
   EXPECT_NE(message.find("frame_crop.npy: frame 2 names crop 100000, but crops.npy holds"), std::string::npos) << message;
 }
 

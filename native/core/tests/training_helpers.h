@@ -73,6 +73,21 @@ inline std::vector<VideoSource> fixtureVideos(const std::string& dataset = "data
   return videos;
 }
 
+// A copy of the fixture dataset's video train-01, as video "v" in `dir`, for tests that break its files.
+struct CopiedVideo {
+  std::filesystem::path source, copy;
+  VideoSource video;
+};
+
+inline CopiedVideo copiedTrainingVideo(const TempDir& dir) {
+  CopiedVideo v;
+  v.source = trainingFixtures() / "dataset" / "videos" / "train-01";
+  v.copy = dir.path() / "v";
+  std::filesystem::copy(v.source, v.copy);
+  v.video = {"v", v.copy.string(), Split::Train};
+  return v;
+}
+
 // Writes a .npy file with the given header dict body and raw bytes (for error tests).
 inline void writeNpy(const std::string& path, const std::string& descr, const std::vector<int64_t>& shape,
                      const std::string& data) {
