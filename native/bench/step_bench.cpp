@@ -1,8 +1,9 @@
 // gazecoder_step_bench: times one training step (forward + backward + optimizer) of the
-// GazeCodingModel with the core's own pieces (model factory, autocast scope, grad scaler, foreach
-// Adam, channels_last conversion), with warm-up and repeats, and optionally checks one step against a
-// reference PyTorch step (scripts/reference/step_bench.py writes the weights, the batch and the
-// reference's parameters after its step). Needs no Node: it builds with the core under plain CMake.
+// GazeCodingModel with the core's own pieces (model factory, the trainer's step with its autocast
+// scope and grad scaler, foreach Adam, channels_last conversion), with warm-up and repeats, and
+// optionally checks one step against a reference PyTorch step (scripts/reference/step_bench.py
+// writes the weights, the batch and the reference's parameters after its step). Needs no Node: it
+// builds with the core under plain CMake.
 //
 //   gazecoder_step_bench [--arch A] [--batch B] [--window N] [--image-size S] [--amp off|fp16|bf16]
 //                        [--channels-last 0|1] [--cuda-graphs 0|1] [--device cpu|cuda[:N]] [--threads T]
@@ -14,9 +15,9 @@
 #include "gazecoder/models/model_factory.h"
 #include "gazecoder/models/regnet_spec.h"
 #include "gazecoder/runtime.h"
-#include "gazecoder/train/autocast.h"
 #include "gazecoder/train/grad_scaler.h"
 #include "gazecoder/train/optimizer.h"
+#include "gazecoder/train/train_step.h"
 
 #include <torch/torch.h>
 
@@ -121,56 +122,28 @@ Batch makeBatch(const Options& o) {
           torch::randint(0, GazeCodingModel::kNumClasses, {o.batch}, torch::kLong)};
 }
 
-// The training step as the trainer takes it (train_trainer.cpp trainStep): crops flattened and made
-// channels_last when asked, image and box encoders, cross-entropy in float32 under autocast, then
-// a scaled backward + unscale/skip for fp16 or a plain backward, and the optimizer step.
+// The trainer's own training step (gazecoder/train/train_step.h) with Adam, and a grad scaler for fp16.
 class Step {
  public:
   Step(GazeCodingModel& model, const Options& o, torch::Device device)
-      : model_(model), options_(o), device_(device),
-        optimizer_(model.parameters(), gazecoder::train::defaultOptimizerOptions(gazecoder::train::OptimizerOptions::Kind::Adam)) {
+      : optimizer_(model.parameters(), gazecoder::train::defaultOptimizerOptions(gazecoder::train::OptimizerOptions::Kind::Adam)) {
+    std::optional<c10::ScalarType> dtype;
     if (o.amp == "fp16") {
-      dtype_ = torch::kFloat16;
+      dtype = torch::kFloat16;
       scaler_.emplace(device);
     } else if (o.amp == "bf16") {
-      dtype_ = torch::kBFloat16;
+      dtype = torch::kBFloat16;
     }
+    step_.emplace(model, optimizer_, dtype, o.channelsLast, scaler_ ? &*scaler_ : nullptr);
   }
 
   // Returns the loss (reading it synchronises with the device, so wall time covers the whole step).
-  double operator()(const Batch& b) {
-    const int64_t batch = b.images.size(0), frames = b.images.size(1);
-    torch::Tensor loss;
-    {
-      gazecoder::train::AutocastScope autocast(device_.type(), dtype_);
-      auto crops = b.images.flatten(0, 1);
-      if (options_.channelsLast) crops = crops.contiguous(at::MemoryFormat::ChannelsLast);
-      const auto embeddings = model_.encodeImages(crops).view({batch, frames, GazeCodingModel::kEmbeddingWidth});
-      const auto logits = model_.predictFromEmbeddings(embeddings, b.boxes);
-      loss = torch::nn::functional::cross_entropy(logits.to(torch::kFloat32), b.labels);
-    }
-    optimizer_.zeroGrad();
-    if (scaler_) {
-      scaler_->scale(loss).backward();
-      std::vector<torch::Tensor> grads;
-      for (const auto& p : optimizer_.params()) grads.push_back(p.grad());
-      const bool skipped = scaler_->unscale(grads);
-      if (!skipped) optimizer_.step();
-      scaler_->update(skipped);
-    } else {
-      loss.backward();
-      optimizer_.step();
-    }
-    return loss.item<double>();
-  }
+  double operator()(const Batch& b) { return (*step_)(b.images, b.boxes, b.labels).loss.item<double>(); }
 
  private:
-  GazeCodingModel& model_;
-  const Options& options_;
-  torch::Device device_;
   gazecoder::train::Optimizer optimizer_;
-  std::optional<c10::ScalarType> dtype_;
   std::optional<gazecoder::train::GradScaler> scaler_;
+  std::optional<gazecoder::train::TrainStep> step_;
 };
 
 // Dropout off (eval) or on for the parity step: random masks cannot match across two libraries.
