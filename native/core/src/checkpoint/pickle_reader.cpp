@@ -1,3 +1,4 @@
+// Over 400 lines on purpose: one class, the unpickler's stack machine, whose guards read best side by side.
 #include "pickle_reader.h"
 
 #include <ATen/ATen.h>
