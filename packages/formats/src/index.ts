@@ -24,9 +24,21 @@ export { codingFormatOf, readHumanCoding, type CodingFormat, type ReadCodingOpti
 export { parseDelimited, requireColumns, type Table } from './delimited';
 
 // iCatcher+'s outputs (icatcher-plus.md §12.3): raw_output, compressed, ui.
-export { parseMachineText, readMachineCoding, type MachineCoding } from './icatcher/read-output';
+export { parseMachineAnswers, parseMachineText, readMachineAnswers, readMachineCoding, type MachineAnswers, type MachineCoding } from './icatcher/read-output';
+export {
+  fixIllegalTransitionsAt,
+  IllegalTransitionsError,
+  parseIllegalTransitions,
+  readIllegalTransitions,
+  smoothAnswers,
+  TransitionSmoother,
+  type IllegalTransition,
+  type IllegalTransitions,
+  type SmoothedFrame,
+} from './icatcher/illegal-transitions';
 export {
   OUTPUT_FORMATS,
+  RAW_OUTPUT_SUFFIX,
   outputPath,
   rawOutputText,
   refuseExisting,

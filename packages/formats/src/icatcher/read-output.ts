@@ -36,6 +36,18 @@ function markEdges(labels: Int8Array, confidences: Float32Array): MachineCoding 
 
 /** Parses raw_output / ui text: one `frame, class, confidence` line per frame, frames 0…N−1 in order. */
 export function parseMachineText(text: string, file = '<icatcher output>'): MachineCoding {
+  const { labels, confidences } = parseMachineAnswers(text, file);
+  return markEdges(labels, confidences);
+}
+
+/** A machine coding's ids and confidences as written, the edge frames included (what `smooth` reads). */
+export interface MachineAnswers {
+  labels: Int8Array;
+  confidences: Float32Array;
+}
+
+/** {@link parseMachineText} without the edge marking: every line's class and confidence as written. */
+export function parseMachineAnswers(text: string, file = '<icatcher output>'): MachineAnswers {
   if (text.includes('\u0000')) throw new AnnotationError(file, 'holds NUL bytes: not an iCatcher+ text output');
   const lines = text.split(/\r?\n/).filter((l) => l.trim() !== '');
   const labels = new Int8Array(lines.length);
@@ -55,7 +67,7 @@ export function parseMachineText(text: string, file = '<icatcher output>'): Mach
     labels[i] = id;
     confidences[i] = c;
   });
-  return markEdges(labels, confidences);
+  return { labels, confidences };
 }
 
 function toNumbers(value: unknown, file: string, key: string): Float64Array {
@@ -66,7 +78,13 @@ function toNumbers(value: unknown, file: string, key: string): Float64Array {
 
 /** Reads a machine coding: `.npz` (compressed) or text (raw_output, ui labels.txt). */
 export async function readMachineCoding(path: string): Promise<MachineCoding> {
-  if (extname(path).toLowerCase() !== '.npz') return parseMachineText(await readFile(path, 'utf8'), path);
+  const { labels, confidences } = await readMachineAnswers(path);
+  return markEdges(labels, confidences);
+}
+
+/** {@link readMachineCoding} without the edge marking: the ids and confidences as the file holds them. */
+export async function readMachineAnswers(path: string): Promise<MachineAnswers> {
+  if (extname(path).toLowerCase() !== '.npz') return parseMachineAnswers(await readFile(path, 'utf8'), path);
   const arrays = await readNpz(path);
   const ids = toNumbers(arrays.get('arr_0'), path, 'arr_0');
   // iCatcher+'s CompressedParser reads arr_0 only, so an .npz without arr_1 (confidences) evaluates
@@ -78,5 +96,5 @@ export async function readMachineCoding(path: string): Promise<MachineCoding> {
     if (!Number.isInteger(id) || id < LABEL.none || id > LABEL.right) throw new AnnotationError(path, `arr_0[${f}] = ${id} is not a class id (−3…2)`);
     labels[f] = id;
   });
-  return markEdges(labels, Float32Array.from(conf));
+  return { labels, confidences: Float32Array.from(conf) };
 }

@@ -35,10 +35,16 @@ export function videoStem(video: string): string {
   return basename(video, extname(video));
 }
 
-/** Where `format` puts the output of `video` in `dir`: `<stem>.txt`, `<stem>.npz` or the `<stem>/` folder. */
-export function outputPath(dir: string, video: string, format: OutputFormat): string {
+/** raw_output's default file suffix (iCatcher+'s --output_file_suffix). */
+export const RAW_OUTPUT_SUFFIX = '.txt';
+
+/**
+ * Where `format` puts the output of `video` in `dir`: `<stem><suffix>` (suffix `.txt` unless
+ * given, iCatcher+'s --output_file_suffix), `<stem>.npz` or the `<stem>/` folder.
+ */
+export function outputPath(dir: string, video: string, format: OutputFormat, rawSuffix = RAW_OUTPUT_SUFFIX): string {
   const stem = videoStem(video);
-  return join(dir, format === 'raw_output' ? `${stem}.txt` : format === 'compressed' ? `${stem}.npz` : stem);
+  return join(dir, format === 'raw_output' ? `${stem}${rawSuffix}` : format === 'compressed' ? `${stem}.npz` : stem);
 }
 
 /** Throws naming the first existing output, unless `overwrite`. */
