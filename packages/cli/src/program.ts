@@ -10,6 +10,7 @@ import { registerInfoCommand } from './commands/info';
 import { registerModelCommand } from './commands/model';
 import { registerPreprocessCommand } from './commands/preprocess';
 import { registerReportCommand } from './commands/report';
+import { registerSmoothCommand } from './commands/smooth';
 import { registerSynthCommand } from './commands/synth';
 import { registerTrainCommand } from './commands/train';
 import { positiveInteger } from './flags';
@@ -36,6 +37,7 @@ export function buildProgram(): Command {
   registerTestCommand(program);
   registerReportCommand(program);
   registerAnnotateCommand(program);
+  registerSmoothCommand(program);
   registerSynthCommand(program);
   registerDemoCommand(program);
   registerBenchCommand(program);
