@@ -1,5 +1,5 @@
 // Report inputs built the way gazecoder builds them: a metrics.jsonl with the trainer's line format
-// (native/core/src/train_trainer.cpp) and metrics computed by @gazecoder/evaluate on synthetic codings.
+// (native/core/src/train/metrics_log.cpp) and metrics computed by @gazecoder/evaluate on synthetic codings.
 import { classificationMetrics, compareCodings, summarizeComparisons } from '@gazecoder/evaluate';
 
 import { seededLabels } from './synthetic';
