@@ -1,11 +1,14 @@
 // One video through the model (icatcher-plus.md §12.2 steps 6 and 8): a window of `windowSize`
 // frames sampled every `stride` frames runs wherever its middle frame has a face, and its argmax and
 // max softmax become that frame's answer. Frames stream through in chunks; a frame is let go as soon
-// as no window still needs it.
+// as no window still needs it. The frames are prepared in a worker process (frame-pipeline.ts), which
+// prepares the next chunks while the model runs this one.
+import { performance } from 'node:perf_hooks';
+
 import { LABEL } from '@gazecoder/formats';
 import { VideoError } from '@gazecoder/preprocess';
 
-import { readFrameInputs, type FrameInput, type FrameReaderOptions } from './frame-inputs';
+import { noStageTimes, type FrameInput, type FrameReaderOptions, type StageTimes } from './frame-inputs';
 import type { WindowRunner } from './window-runner';
 
 /** iCatcher+'s sliding_window_size and window_stride (9 and 2: frames t, t+2, …, t+8). */
@@ -49,6 +52,8 @@ export async function annotateVideo(
   shape: WindowShape,
   sinks: readonly FrameSink[] = [],
   onProgress?: (frames: number) => void,
+  /** each stage's seconds are added here */
+  times: StageTimes = noStageTimes(),
 ): Promise<VideoAnnotation> {
   const edge = Math.floor((shape.windowSize - 1) / 2);
   const perWindow = Math.floor((shape.windowSize + 1) / shape.stride);
@@ -69,13 +74,14 @@ export async function annotateVideo(
     }
   };
 
-  for await (const chunk of readFrameInputs(file, reader)) {
+  for await (const chunk of reader.pipeline.read(file, reader, times)) {
     for (const input of chunk) {
       live.set(input.index, input);
       answers.push(input.placeholder);
       confidences.push(-1);
       if (input.valid) faces += 1;
     }
+    const modelStart = performance.now();
     await runner.addFrames(chunk);
     const last = answers.length - 1;
     const middles: number[] = [];
@@ -86,6 +92,7 @@ export async function annotateVideo(
       windows.push(Array.from({ length: perWindow }, (_, k) => live.get(nextMiddle - edge + k * shape.stride) as FrameInput));
     }
     const logits = await runner.predict(windows);
+    times.model += (performance.now() - modelStart) / 1000;
     middles.forEach((m, i) => {
       const [label, confidence] = decide(logits, i * 3);
       answers[m] = label;

@@ -6,14 +6,15 @@ import { mkdir, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 
 import { type LabelOptions, type OutputFormat, outputPath, refuseExisting, tempSibling, uiLabelsText, videoStem, writeCompressed, writeFileAtomic, writeRawOutput } from '@gazecoder/formats';
-import { createDetector, detectorSpec, probeVideo, type DetectorSpec, type FaceSelection } from '@gazecoder/preprocess';
+import { detectorSpec, type DetectorSpec, type FaceSelection } from '@gazecoder/preprocess';
 import { SILENT_PROGRESS, type ProgressReporter } from '@gazecoder/progress';
 import { framesPerWindow, Model, runModelSettings } from '@gazecoder/torch';
 
 import { annotateVideo, type FrameSink, type VideoAnnotation, type WindowShape } from './annotate-video';
 import { DecoratedFramesSink, VideoSink } from './decorate';
-import { DEFAULT_IMAGE_SIZE, type FrameReaderOptions } from './frame-inputs';
-import { IMAGENET, Normalizer, type Normalization } from './normalize';
+import { DEFAULT_IMAGE_SIZE, noStageTimes, type FrameReaderOptions, type StageTimes } from './frame-inputs';
+import { framePipeline } from './frame-pipeline';
+import { IMAGENET, type Normalization } from './normalize';
 import { listVideos } from './video-sources';
 import { PerWindowForwardRunner, SharedEmbeddingRunner, type WindowRunner } from './window-runner';
 
@@ -65,6 +66,8 @@ export interface AnnotatedVideo {
   /** files and folders written */
   outputs: string[];
   annotation: VideoAnnotation;
+  /** seconds per stage: decode, detect, crop (+ normalise) on the frame worker thread, the model, and the model's side waiting for frames */
+  stages: StageTimes;
 }
 
 export interface AnnotateSummary {
@@ -106,8 +109,9 @@ async function annotateOne(video: string, runnerFor: () => WindowRunner, shape: 
   const paths = settings.formats.map((f) => outputPath(settings.outputDir, video, f));
   const videoOut = settings.outputVideo(video);
   refuseExisting(videoOut ? [...paths, videoOut] : paths, settings.overwrite);
-  // ffprobe first: it says clearly why a file is not a readable video.
-  const probe = await probeVideo(video);
+  // ffprobe first: it says clearly why a file is not a readable video. (From the frame worker: a fork
+  // of this process would block the event loop.)
+  const probe = await reader.pipeline.probe(video);
   const expected = probe.packetTimesMs.length;
 
   const sinks: FrameSink[] = [];
@@ -126,7 +130,8 @@ async function annotateOne(video: string, runnerFor: () => WindowRunner, shape: 
       videoSink = new VideoSink(videoTemp, probe.variableFrameRate ? probe.averageFps : probe.fps, probe.width, probe.height, settings.labels.mirror);
       sinks.push(videoSink);
     }
-    const annotation = await annotateVideo(video, { ...reader, keepFrames: sinks.length > 0 }, runnerFor(), shape, sinks, (frames) => onProgress(frames, expected));
+    const stages = noStageTimes();
+    const annotation = await annotateVideo(video, { ...reader, keepFrames: sinks.length > 0 }, runnerFor(), shape, sinks, (frames) => onProgress(frames, expected), stages);
     videoSink?.close();
     await mkdir(settings.outputDir, { recursive: true });
     const outputs: string[] = [];
@@ -145,7 +150,7 @@ async function annotateOne(video: string, runnerFor: () => WindowRunner, shape: 
       await rename(videoTemp, videoOut);
       outputs.push(videoOut);
     }
-    return { video, frames: annotation.frames, faces: annotation.faces, outputs, annotation };
+    return { video, frames: annotation.frames, faces: annotation.faces, outputs, annotation, stages };
   } catch (error) {
     videoSink?.close();
     if (uiTemp) await rm(uiTemp, { recursive: true, force: true });
@@ -188,8 +193,11 @@ export async function annotateVideos(options: AnnotateOptions): Promise<Annotate
       const hint = DAMAGED.test(lines[0] ?? '') ? 'the file is damaged: copy or download it again' : `is it a ${arch} gaze model? --arch names another architecture`;
       throw new Error(`${options.model}: cannot load it as a ${arch} GazeCodingModel:\n  ${head}\n(${hint})`);
     }
-    const detector = createDetector(detectorSpec(options.detector));
-    const reader = { detector, selection: options.faceSelection ?? ('score' as const), normalizer: new Normalizer(normalization), imageSize, chunkSize: batchSize };
+    // Probing, decoding, detection, crops and normalisation run in a worker process (frame-pipeline.ts).
+    const detector = detectorSpec(options.detector);
+    const pipeline = framePipeline();
+    await pipeline.prepare(detector);
+    const reader = { pipeline, detector, selection: options.faceSelection ?? ('score' as const), normalization, imageSize, chunkSize: batchSize };
     const runnerFor = (): WindowRunner => (options.encodeOnce === false ? new PerWindowForwardRunner(model, window, batchSize, imageSize) : new SharedEmbeddingRunner(model, window, batchSize, imageSize));
 
     const summary: AnnotateSummary = { arch, imageSize, device: model.device, annotated: [], failed: [] };

@@ -2,5 +2,6 @@
 
 export { annotateVideos, type AnnotateOptions, type AnnotateSummary, type AnnotatedVideo } from './annotate-videos';
 export type { VideoAnnotation, WindowShape } from './annotate-video';
+export type { StageTimes } from './frame-inputs';
 export { CROP_MODES, checkCrop, cropRegion, isWholeFrame, maskRegions, parseCropModes, type Crop, type CropMode, type Region } from './crop-region';
 export { smoothCodings, type SmoothedCoding, type SmoothOptions } from './smooth-codings';

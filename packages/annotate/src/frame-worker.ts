@@ -1,0 +1,137 @@
+// Entry point of the frame worker process (frame-pipeline.ts starts it): loads OpenCV and each face
+// detector once, probes videos with ffprobe, and for each video it is sent decodes, detects, selects,
+// crops and normalises, and
+// sends the frames back a chunk at a time. It runs at most `depth` chunks ahead of what the main
+// process has taken (one credit per chunk taken), so memory stays bounded whatever the video's length.
+import { performance } from 'node:perf_hooks';
+
+import type { Mat } from '@u4/opencv4nodejs';
+import { createDetector, decodeFrames, faceSelector, probeVideo, type DetectorSpec, type FaceDetector } from '@gazecoder/preprocess';
+
+import { prepareChunk, type FrameChunk } from './frame-inputs';
+import { Normalizer } from './normalize';
+import type { FromFrameWorker, ToFrameWorker, VideoJob } from './frame-protocol';
+
+if (!process.send) throw new Error('frame-worker.js runs as a child process with an IPC channel (see frame-pipeline.ts)');
+
+const post = (message: FromFrameWorker): void => {
+  if (process.connected) process.send?.(message);
+};
+const errorOf = (error: unknown): { message: string; file?: string } => {
+  const e = error as { message?: unknown; file?: unknown };
+  return { message: typeof e?.message === 'string' ? e.message : String(error), ...(typeof e?.file === 'string' ? { file: e.file } : {}) };
+};
+
+const detectors = new Map<string, FaceDetector>();
+function detectorFor(spec: DetectorSpec): FaceDetector {
+  const key = JSON.stringify(spec);
+  let detector = detectors.get(key);
+  if (!detector) {
+    detector = createDetector(spec);
+    detectors.set(key, detector);
+  }
+  return detector;
+}
+
+/** Per job: the chunks it may still send, and a waiter for the next credit. */
+interface JobState {
+  credits: number;
+  cancelled: boolean;
+  wake?: () => void;
+}
+const jobs = new Map<number, JobState>();
+// Videos run one after another, in the order they were sent.
+let queue: Promise<void> = Promise.resolve();
+
+const seconds = (from: number): number => (performance.now() - from) / 1000;
+
+async function runJob(job: VideoJob, state: JobState): Promise<void> {
+  const options = job.options;
+  const selector = faceSelector(options.selection);
+  const select = selector.select.bind(selector);
+  const normalizer = new Normalizer(options.normalization);
+  const detector = detectorFor(job.detector);
+  const frames = decodeFrames(job.file);
+  let start = 0;
+  try {
+    for (;;) {
+      const times = { decode: 0, detect: 0, crop: 0 };
+      const mats: Mat[] = [];
+      let t = performance.now();
+      let ended = false;
+      while (mats.length < options.chunkSize) {
+        const next = frames.next();
+        if (next.done) {
+          ended = true;
+          break;
+        }
+        mats.push(next.value);
+      }
+      times.decode = seconds(t);
+      if (mats.length > 0) {
+        const d = detector;
+        t = performance.now();
+        const detections = [];
+        for (let b = 0; b < mats.length; b += d.batchSize) detections.push(...d.detect(mats.slice(b, b + d.batchSize)));
+        times.detect = seconds(t);
+        t = performance.now();
+        const chunk: FrameChunk = { ...prepareChunk(start, mats, detections, select, normalizer, options), times };
+        times.crop = seconds(t);
+        start += mats.length;
+        // Wait for a credit (the main thread took an earlier chunk), or give up when cancelled.
+        while (state.credits === 0 && !state.cancelled) await new Promise<void>((resolve) => (state.wake = resolve));
+        if (state.cancelled) break;
+        state.credits -= 1;
+        post({ type: 'chunk', id: job.id, chunk });
+        // Let credits and cancels in.
+        await new Promise((resolve) => setImmediate(resolve));
+        if (state.cancelled) break;
+      }
+      if (ended) break;
+    }
+    post({ type: 'end', id: job.id });
+  } finally {
+    frames.return(undefined);
+  }
+}
+
+process.on('message', (message: ToFrameWorker) => {
+  switch (message.type) {
+    case 'detector':
+      try {
+        detectorFor(message.detector);
+        post({ type: 'ready', id: message.id });
+      } catch (error) {
+        post({ type: 'error', id: message.id, error: errorOf(error) });
+      }
+      break;
+    case 'probe':
+      probeVideo(message.file).then(
+        (probe) => post({ type: 'probed', id: message.id, probe }),
+        (error: unknown) => post({ type: 'error', id: message.id, error: errorOf(error) }),
+      );
+      break;
+    case 'job': {
+      const state: JobState = { credits: message.job.depth, cancelled: false };
+      jobs.set(message.job.id, state);
+      queue = queue
+        .then(() => (state.cancelled ? post({ type: 'end', id: message.job.id }) : runJob(message.job, state)))
+        .catch((error: unknown) => post({ type: 'error', id: message.job.id, error: errorOf(error) }))
+        .finally(() => jobs.delete(message.job.id));
+      break;
+    }
+    case 'credit':
+    case 'cancel': {
+      const state = jobs.get(message.id);
+      if (!state) break;
+      if (message.type === 'credit') state.credits += 1;
+      else state.cancelled = true;
+      state.wake?.();
+      state.wake = undefined;
+      break;
+    }
+  }
+});
+
+// The main process going away (Ctrl-C, crash, close()) ends the worker too.
+process.on('disconnect', () => process.exit(0));
