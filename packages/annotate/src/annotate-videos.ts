@@ -66,7 +66,7 @@ export interface AnnotatedVideo {
   /** files and folders written */
   outputs: string[];
   annotation: VideoAnnotation;
-  /** seconds per stage: decode, detect, crop (+ normalise) on the frame worker thread, the model, and the model's side waiting for frames */
+  /** seconds per stage: decode, detect, crop (+ normalise) in the frame worker process, the model, and the model's side waiting for frames */
   stages: StageTimes;
 }
 

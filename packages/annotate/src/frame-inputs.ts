@@ -52,7 +52,7 @@ export interface FrameReaderOptions extends FramePrepOptions {
   detector: DetectorSpec;
 }
 
-/** Seconds each stage took: decode, detect, crop + normalise on the worker; the model on the main thread's side. */
+/** Seconds each stage took: decode, detect, crop + normalise in the worker process; the model in this one. */
 export interface StageTimes {
   decode: number;
   detect: number;

@@ -78,7 +78,7 @@ async function runJob(job: VideoJob, state: JobState): Promise<void> {
         const chunk: FrameChunk = { ...prepareChunk(start, mats, detections, select, normalizer, options), times };
         times.crop = seconds(t);
         start += mats.length;
-        // Wait for a credit (the main thread took an earlier chunk), or give up when cancelled.
+        // Wait for a credit (the main process took an earlier chunk), or give up when cancelled.
         while (state.credits === 0 && !state.cancelled) await new Promise<void>((resolve) => (state.wake = resolve));
         if (state.cancelled) break;
         state.credits -= 1;

@@ -30,5 +30,22 @@ export function benchMarkdown(result: BenchResult): string {
   for (const r of result.rows) {
     lines.push(`| ${r.section} | ${r.arch} | ${r.config} | ${r.reference} | ${r.unit} | ${side(r.ours, r.unit)} | ${side(r.theirs, r.unit)} | **${num(r.ratio)}** | ${parity(r)} |`);
   }
+  const staged = result.rows.filter((r) => r.stages);
+  if (staged.length > 0) {
+    lines.push(
+      '',
+      'Inference by stage, seconds per run (mean of the timed runs). Decode, detect and crop + normalise run in the frame worker process while the model runs, so the stages overlap; "waiting" is the model side waiting for frames, what the overlap did not hide:',
+      '',
+      '| arch | side | wall | decode | detect | crop + normalise | model | waiting for frames |',
+      '|---|---|---|---|---|---|---|---|',
+    );
+    for (const r of staged) {
+      for (const which of ['ours', 'theirs'] as const) {
+        const b = r.stages?.[which];
+        if (!b) continue;
+        lines.push(`| ${r.arch} | ${which === 'ours' ? 'embedding reuse' : 'sliding window'} | ${num(b.wall, 3)} | ${num(b.decode, 3)} | ${num(b.detect, 3)} | ${num(b.crop, 3)} | ${num(b.model, 3)} | ${num(b.wait, 3)} |`);
+      }
+    }
+  }
   return `${lines.join('\n')}\n`;
 }

@@ -8,7 +8,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { cpus, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
-import { annotateVideos } from '@gazecoder/annotate';
+import { annotateVideos, type StageTimes } from '@gazecoder/annotate';
 import { synthesize, videoName } from '@gazecoder/synth';
 import { Model, runtimeInfo, train } from '@gazecoder/torch';
 
@@ -17,7 +17,12 @@ const ROOT = resolve(__dirname, '../../../..');
 /** A RegNet-Y small enough for --quick (the core tests' tiny spec). */
 export const TINY_ARCH = 'regnet:depth=3,w0=16,wa=8,wm=2,group=8,se=0.25';
 
+export const BENCH_SECTIONS = ['step', 'training', 'inference'] as const;
+export type BenchSection = (typeof BENCH_SECTIONS)[number];
+
 export interface BenchOptions {
+  /** which sections to run (default all: the training step, end-to-end training, inference) */
+  sections?: readonly BenchSection[];
   /** image encoders to measure (default: regnet_y_16gf and regnet_y_400mf; --quick: a tiny RegNet) */
   archs?: readonly string[];
   device?: string;
@@ -72,6 +77,18 @@ export interface BenchRow {
   /** ours ÷ reference throughput; null when a side did not run */
   ratio: number | null;
   parity?: Parity;
+  /** inference: seconds per run in each stage, the mean of the timed runs */
+  stages?: { ours: StageBreakdown; theirs: StageBreakdown };
+}
+
+/**
+ * Where an inference run's time goes: decode, detect and crop (+ normalise) in the frame worker
+ * process, the model in the addon, and the model's side waiting for frames (what the overlap did not
+ * hide); the stages overlap, so they add up to more than `wall` when the overlap works.
+ */
+export interface StageBreakdown extends StageTimes {
+  /** the whole annotateVideos call (model load included) */
+  wall: number;
 }
 
 export interface MachineInfo {
@@ -238,6 +255,7 @@ async function inferenceRows(s: Settings, work: string): Promise<BenchRow[]> {
       await model.saveWeights(checkpoint);
     }
     const sides: Record<'ours' | 'theirs', number[]> = { ours: [], theirs: [] };
+    const stages: Record<'ours' | 'theirs', StageBreakdown[]> = { ours: [], theirs: [] };
     let frames = 0;
     for (let i = 0; i < s.repeats; ++i) {
       for (const side of ['ours', 'theirs'] as const) {
@@ -245,9 +263,11 @@ async function inferenceRows(s: Settings, work: string): Promise<BenchRow[]> {
         const outputDir = join(work, `annotate-${side}`);
         const start = performance.now();
         const result = await annotateVideos({ source: video, model: checkpoint, arch, outputDir, outputFormats: ['raw_output'], overwrite: true, device: s.device, encodeOnce: side === 'ours' });
-        sides[side].push((performance.now() - start) / 1000);
+        const wall = (performance.now() - start) / 1000;
+        sides[side].push(wall);
         const done = result.annotated[0];
         if (!done) throw new Error(`gazecoder bench: annotate failed: ${result.failed.map((f) => f.error).join('; ')}`);
+        stages[side].push({ ...done.stages, wall });
         frames = done.frames;
       }
     }
@@ -257,10 +277,19 @@ async function inferenceRows(s: Settings, work: string): Promise<BenchRow[]> {
     };
     const ours = side(sides.ours);
     const theirs = side(sides.theirs);
+    const mean = (runs: StageBreakdown[]): StageBreakdown => {
+      const keys = ['wall', 'decode', 'detect', 'crop', 'model', 'wait'] as const;
+      return Object.fromEntries(keys.map((k) => [k, runs.reduce((sum, r) => sum + r[k], 0) / runs.length])) as unknown as StageBreakdown;
+    };
+    const breakdown = { ours: mean(stages.ours), theirs: mean(stages.theirs) };
+    for (const which of ['ours', 'theirs'] as const) {
+      const b = breakdown[which];
+      s.log(`bench: inference, ${arch}, ${which === 'ours' ? 'embedding reuse' : 'sliding window'}: ${b.wall.toFixed(3)} s/run: decode ${b.decode.toFixed(3)}, detect ${b.detect.toFixed(3)}, crop ${b.crop.toFixed(3)}, model ${b.model.toFixed(3)}, waiting for frames ${b.wait.toFixed(3)}`);
+    }
     rows.push({
       section: 'inference', arch, config: `${frames}-frame ${synth.width}×${synth.height} video, face detection + crops + model, window 9 stride 2`,
       reference: "iCatcher+'s sliding window: every window's 5 crops through the whole model (each frame encoded 5 times), same LibTorch",
-      unit: 'frames/s', ours, theirs, ratio: ratio(ours, theirs),
+      unit: 'frames/s', ours, theirs, ratio: ratio(ours, theirs), stages: breakdown,
     });
   }
   return rows;
@@ -278,6 +307,7 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchResult>
   const info = runtimeInfo();
   const device = options.device ?? (info.cudaAvailable ? 'cuda' : 'cpu');
   const cuda = device.startsWith('cuda');
+  const sections = new Set(options.sections ?? BENCH_SECTIONS);
   const s: Settings = {
     archs: [...(options.archs ?? (quick ? [TINY_ARCH] : ['regnet_y_16gf', 'regnet_y_400mf']))],
     device,
@@ -292,7 +322,11 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchResult>
   const work = await mkdtemp(join(tmpdir(), 'gazecoder-bench-'));
   const pytorch = { version: 'unknown' };
   try {
-    const rows = [...(await stepRows(s, pytorch)), ...(await trainingRows(s, work, pytorch)), ...(await inferenceRows(s, work))];
+    const rows = [
+      ...(sections.has('step') ? await stepRows(s, pytorch) : []),
+      ...(sections.has('training') ? await trainingRows(s, work, pytorch) : []),
+      ...(sections.has('inference') ? await inferenceRows(s, work) : []),
+    ];
     return {
       version: 1,
       quick,
