@@ -5,7 +5,7 @@
 // prepares the next chunks while the model runs this one.
 import { performance } from 'node:perf_hooks';
 
-import { LABEL } from '@gazecoder/formats';
+import { fixIllegalTransitionsAt, LABEL, type IllegalTransitions } from '@gazecoder/formats';
 import { VideoError } from '@gazecoder/preprocess';
 
 import { noStageTimes, type FrameInput, type FrameReaderOptions, type StageTimes } from './frame-inputs';
@@ -15,6 +15,12 @@ import type { WindowRunner } from './window-runner';
 export interface WindowShape {
   windowSize: number;
   stride: number;
+  /**
+   * iCatcher+'s --illegal_transitions_path (§12.2 step 7): fixed at every step over the answers
+   * ending at its middle frame; the output cursor moves back by the longest run L, so the last
+   * half + L frames are shown as `none`.
+   */
+  smoothing?: IllegalTransitions;
 }
 
 /** Receives each frame once its answer is final, in order (decorated frames, the output video). */
@@ -31,7 +37,7 @@ export interface VideoAnnotation {
   answers: Int8Array;
   /** max softmax where predicted, else −1 */
   confidences: Float64Array;
-  /** frames at each end that never get a prediction ((windowSize − 1) / 2) */
+  /** frames at the end shown as `none`, −1: (windowSize − 1) / 2, plus L with illegal transitions */
   edge: number;
 }
 
@@ -61,14 +67,17 @@ export async function annotateVideo(
   const confidences: number[] = [];
   const live = new Map<number, FrameInput>(); // frames some window may still need
   let nextMiddle = edge;
+  let nextFix = edge; // the step of every middle frame before this one has been smoothed
+  const tail = edge + (shape.smoothing?.longest ?? 0);
   let released = 0; // frames before this one have gone to the sinks
   let faces = 0;
 
   const release = async (upTo: number, total?: number): Promise<void> => {
     for (; released < upTo; released += 1) {
       const input = live.get(released) as FrameInput;
-      const shown = total !== undefined && released >= total - edge ? LABEL.none : (answers[released] as number);
-      for (const sink of sinks) await sink.frame(input, answers[released] as number, confidences[released] as number, shown);
+      const atEnd = total !== undefined && released >= total - tail;
+      const shown = atEnd ? LABEL.none : (answers[released] as number);
+      for (const sink of sinks) await sink.frame(input, answers[released] as number, atEnd ? -1 : (confidences[released] as number), shown);
       runner.dropFrame(input);
       live.delete(released);
     }
@@ -98,10 +107,13 @@ export async function annotateVideo(
       answers[m] = label;
       confidences[m] = confidence;
     });
+    // In step order, as predict_from_video fixes after each window; frames before nextMiddle − edge
+    // (those released below) are past the reach of any later fix (L ≤ edge).
+    if (shape.smoothing) for (; nextFix < nextMiddle; nextFix += 1) fixIllegalTransitionsAt(nextFix, answers, confidences, shape.smoothing);
     await release(Math.max(0, nextMiddle - edge));
     onProgress?.(answers.length);
   }
   if (answers.length === 0) throw new VideoError(file, 'no frame could be decoded');
   await release(answers.length, answers.length);
-  return { frames: answers.length, faces, answers: Int8Array.from(answers), confidences: Float64Array.from(confidences), edge };
+  return { frames: answers.length, faces, answers: Int8Array.from(answers), confidences: Float64Array.from(confidences), edge: tail };
 }

@@ -5,7 +5,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 
-import { type LabelOptions, type OutputFormat, outputPath, refuseExisting, tempSibling, uiLabelsText, videoStem, writeCompressed, writeFileAtomic, writeRawOutput } from '@gazecoder/formats';
+import { type LabelOptions, type OutputFormat, outputPath, RAW_OUTPUT_SUFFIX, readIllegalTransitions, refuseExisting, tempSibling, uiLabelsText, videoStem, writeCompressed, writeFileAtomic, writeRawOutput } from '@gazecoder/formats';
 import { detectorSpec, type DetectorSpec, type FaceSelection } from '@gazecoder/preprocess';
 import { SILENT_PROGRESS, type ProgressReporter } from '@gazecoder/progress';
 import { framesPerWindow, Model, runModelSettings } from '@gazecoder/torch';
@@ -15,7 +15,8 @@ import { DecoratedFramesSink, VideoSink } from './decorate';
 import { DEFAULT_IMAGE_SIZE, noStageTimes, type FrameReaderOptions, type StageTimes } from './frame-inputs';
 import { framePipeline } from './frame-pipeline';
 import { IMAGENET, type Normalization } from './normalize';
-import { listVideos } from './video-sources';
+import { checkCrop, cropRegion, isWholeFrame, type Crop, type CropMode } from './crop-region';
+import { filterVideos, listVideos } from './video-sources';
 import { PerWindowForwardRunner, SharedEmbeddingRunner, type WindowRunner } from './window-runner';
 
 /** The checkpoint reader's words for a file whose bytes are not what was written. */
@@ -56,6 +57,20 @@ export interface AnnotateOptions {
   encodeOnce?: boolean;
   /** check the CRC-32 of every zip record of `model` before its weights are used (default true) */
   verifyCrc?: boolean;
+  /** iCatcher+'s --illegal_transitions_path: a CSV of "illegal","corrected" runs, fixed as the answers come */
+  illegalTransitions?: string;
+  /** iCatcher+'s --crop_percent: 0–99 (≤ 49 with both left and right); the frame outside is masked black */
+  cropPercent?: number;
+  /** iCatcher+'s --crop_mode (default ['top']) */
+  cropModes?: readonly CropMode[];
+  /** iCatcher+'s --fd_skip_frames: detect on every (n + 1)th frame, the frames between reuse its faces (default 0) */
+  fdSkipFrames?: number;
+  /** iCatcher+'s --video_filter: a folder source codes only the videos whose stem names an entry of this folder (or a line of this file) */
+  videoFilter?: string;
+  /** iCatcher+'s --pic_in_pic: the face at 100×100 in the bottom-left corner of decorated frames */
+  picInPic?: boolean;
+  /** iCatcher+'s --output_file_suffix: raw_output's file suffix (default .txt) */
+  outputFileSuffix?: string;
 }
 
 export interface AnnotatedVideo {
@@ -85,6 +100,10 @@ interface Settings {
   labels: LabelOptions;
   overwrite: boolean;
   outputVideo: (video: string) => string | undefined;
+  rawSuffix: string;
+  picInPic: boolean;
+  crop?: Crop;
+  detectEvery: number;
 }
 
 /** The settings a checkpoint's run prescribes, the flags filling in what it does not say. */
@@ -102,11 +121,14 @@ function checkOptions(options: AnnotateOptions, formats: readonly OutputFormat[]
   if (formats.length === 0) throw new Error('--output-format: give at least one of raw_output, compressed, ui');
   if (options.onOff && formats.some((f) => f !== 'raw_output')) throw new Error('--on-off needs --output-format raw_output (the npz and ui outputs keep class ids, as in iCatcher+)');
   if (options.batchSize !== undefined && !(Number.isInteger(options.batchSize) && options.batchSize > 0)) throw new Error(`--batch-size must be a positive integer, got ${options.batchSize}`);
+  if (options.cropPercent !== undefined || options.cropModes !== undefined) checkCrop({ percent: options.cropPercent ?? 0, modes: options.cropModes ?? ['top'] });
+  if (options.fdSkipFrames !== undefined && !(Number.isSafeInteger(options.fdSkipFrames) && options.fdSkipFrames >= 0)) throw new Error(`--fd-skip-frames must be a non-negative integer, got ${options.fdSkipFrames}`);
+  if (options.outputFileSuffix === '') throw new Error('--output-file-suffix must not be empty');
 }
 
 /** Runs one video and writes its outputs; every file appears whole or not at all. */
 async function annotateOne(video: string, runnerFor: () => WindowRunner, shape: WindowShape, reader: Omit<FrameReaderOptions, 'keepFrames'>, settings: Settings, onProgress: (frames: number, expected: number) => void): Promise<AnnotatedVideo> {
-  const paths = settings.formats.map((f) => outputPath(settings.outputDir, video, f));
+  const paths = settings.formats.map((f) => outputPath(settings.outputDir, video, f, settings.rawSuffix));
   const videoOut = settings.outputVideo(video);
   refuseExisting(videoOut ? [...paths, videoOut] : paths, settings.overwrite);
   // ffprobe first: it says clearly why a file is not a readable video. (From the frame worker: a fork
@@ -123,20 +145,23 @@ async function annotateOne(video: string, runnerFor: () => WindowRunner, shape: 
   try {
     if (uiTemp) {
       await mkdir(join(uiTemp, 'decorated_frames'), { recursive: true });
-      sinks.push(new DecoratedFramesSink(join(uiTemp, 'decorated_frames'), settings.labels.mirror));
+      sinks.push(new DecoratedFramesSink(join(uiTemp, 'decorated_frames'), settings.labels.mirror, settings.picInPic));
     }
     if (videoTemp) {
       await mkdir(dirname(videoTemp), { recursive: true });
-      videoSink = new VideoSink(videoTemp, probe.variableFrameRate ? probe.averageFps : probe.fps, probe.width, probe.height, settings.labels.mirror);
+      videoSink = new VideoSink(videoTemp, probe.variableFrameRate ? probe.averageFps : probe.fps, probe.width, probe.height, settings.labels.mirror, settings.picInPic);
       sinks.push(videoSink);
     }
     const stages = noStageTimes();
-    const annotation = await annotateVideo(video, { ...reader, keepFrames: sinks.length > 0 }, runnerFor(), shape, sinks, (frames) => onProgress(frames, expected), stages);
+    // The region from the video's size, as video.process_video computes it from ffprobe's.
+    const region = settings.crop ? cropRegion(probe.width, probe.height, settings.crop) : undefined;
+    const frameOptions = { ...reader, keepFrames: sinks.length > 0, ...(region && !isWholeFrame(region, probe.width, probe.height) ? { region } : {}), ...(settings.detectEvery > 1 ? { detectEvery: settings.detectEvery } : {}) };
+    const annotation = await annotateVideo(video, frameOptions, runnerFor(), shape, sinks, (frames) => onProgress(frames, expected), stages);
     videoSink?.close();
     await mkdir(settings.outputDir, { recursive: true });
     const outputs: string[] = [];
     for (const format of settings.formats) {
-      const path = outputPath(settings.outputDir, video, format);
+      const path = outputPath(settings.outputDir, video, format, settings.rawSuffix);
       if (format === 'raw_output') await writeRawOutput(path, annotation, settings.labels);
       else if (format === 'compressed') await writeCompressed(path, annotation, settings.labels);
       else {
@@ -167,9 +192,13 @@ async function annotateOne(video: string, runnerFor: () => WindowRunner, shape: 
 export async function annotateVideos(options: AnnotateOptions): Promise<AnnotateSummary> {
   const formats = options.outputFormats ?? ['raw_output'];
   checkOptions(options, formats);
-  const { videos, folder } = listVideos(options.source);
+  const listed = listVideos(options.source);
+  const { folder } = listed;
+  const videos = options.videoFilter === undefined ? listed.videos : filterVideos(listed.videos, folder, options.videoFilter, options.source);
   if (!existsSync(options.model)) throw new Error(`${options.model}: no such checkpoint (--model)`);
   const { arch, imageSize, shape, normalization } = modelSettings(options);
+  // Before the model loads and anything is written, as iCatcher+ parses it before the first video.
+  if (options.illegalTransitions !== undefined) shape.smoothing = readIllegalTransitions(options.illegalTransitions, shape.windowSize);
   const batchSize = options.batchSize ?? 32;
   const outputDir = resolve(options.outputDir ?? '.');
   const settings: Settings = {
@@ -178,6 +207,10 @@ export async function annotateVideos(options: AnnotateOptions): Promise<Annotate
     labels: { mirror: options.mirrorAnnotation ?? false, onOff: options.onOff ?? false },
     overwrite: options.overwrite ?? false,
     outputVideo: (video) => (options.outputVideo === undefined ? undefined : folder ? join(options.outputVideo, `${videoStem(video)}_output.mp4`) : options.outputVideo),
+    rawSuffix: options.outputFileSuffix ?? RAW_OUTPUT_SUFFIX,
+    picInPic: options.picInPic ?? false,
+    ...(options.cropPercent ? { crop: { percent: options.cropPercent, modes: options.cropModes ?? ['top'] } } : {}),
+    detectEvery: (options.fdSkipFrames ?? 0) + 1,
   };
   const progress = options.progress ?? SILENT_PROGRESS;
 

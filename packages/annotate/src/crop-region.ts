@@ -2,6 +2,8 @@
 // iCatcher+'s video.process_video computes it from the video's size, and draw.mask_regions, which
 // blacks out everything outside it. The frame keeps its size, so detection, the crop and the box
 // features stay relative to the full frame.
+import type { Mat } from '@u4/opencv4nodejs';
+import { opencv } from '@gazecoder/opencv';
 
 export const CROP_MODES = ['top', 'left', 'right'] as const;
 export type CropMode = (typeof CROP_MODES)[number];
@@ -79,4 +81,11 @@ export function maskRegions(data: Uint8Array, width: number, height: number, cha
   const row = width * channels;
   for (let y = hStart; y < hEnd; y += 1) out.set(data.subarray(y * row + wStart * channels, y * row + wEnd * channels), y * row + wStart * channels);
   return out;
+}
+
+/** {@link maskRegions} on an OpenCV frame (8-bit, interleaved): a new Mat, the same size and type. */
+export function maskMat(mat: Mat, region: Region): Mat {
+  const cv = opencv();
+  const masked = maskRegions(new Uint8Array(mat.getData()), mat.cols, mat.rows, mat.channels, region);
+  return new cv.Mat(Buffer.from(masked.buffer, masked.byteOffset, masked.byteLength), mat.rows, mat.cols, mat.type);
 }

@@ -11,6 +11,7 @@ import type { Mat } from '@u4/opencv4nodejs';
 import { LABEL } from '@gazecoder/formats';
 import { boxFeatures, cropFace, type DetectorSpec, type FaceBox, type FaceSelection } from '@gazecoder/preprocess';
 
+import type { Region } from './crop-region';
 import type { FramePipeline } from './frame-pipeline';
 import type { Normalization, Normalizer } from './normalize';
 
@@ -44,6 +45,10 @@ export interface FramePrepOptions {
   chunkSize: number;
   /** keep each frame's pixels (for decorated frames and the output video) */
   keepFrames: boolean;
+  /** --crop-percent/--crop-mode: the frame outside this region is masked black before anything else (crop-region.ts) */
+  region?: Region;
+  /** --fd-skip-frames + 1: faces are detected on every this-many-th frame, the others reuse them (skip-frames.ts) */
+  detectEvery?: number;
 }
 
 export interface FrameReaderOptions extends FramePrepOptions {

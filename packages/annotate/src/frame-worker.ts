@@ -6,9 +6,11 @@
 import { performance } from 'node:perf_hooks';
 
 import type { Mat } from '@u4/opencv4nodejs';
-import { createDetector, decodeFrames, faceSelector, probeVideo, type DetectorSpec, type FaceDetector } from '@gazecoder/preprocess';
+import { createDetector, decodeFrames, faceSelector, probeVideo, type DetectorSpec, type FaceBox, type FaceDetector } from '@gazecoder/preprocess';
 
+import { maskMat } from './crop-region';
 import { prepareChunk, type FrameChunk } from './frame-inputs';
+import { detectSkipping } from './skip-frames';
 import { Normalizer } from './normalize';
 import type { FromFrameWorker, ToFrameWorker, VideoJob } from './frame-protocol';
 
@@ -52,6 +54,7 @@ async function runJob(job: VideoJob, state: JobState): Promise<void> {
   const normalizer = new Normalizer(options.normalization);
   const detector = detectorFor(job.detector);
   const frames = decodeFrames(job.file);
+  const carry: { last: FaceBox[] } = { last: [] }; // --fd-skip-frames: the last detected frame's faces
   let start = 0;
   try {
     for (;;) {
@@ -65,14 +68,15 @@ async function runJob(job: VideoJob, state: JobState): Promise<void> {
           ended = true;
           break;
         }
-        mats.push(next.value);
+        mats.push(options.region ? maskMat(next.value, options.region) : next.value);
       }
       times.decode = seconds(t);
       if (mats.length > 0) {
         const d = detector;
         t = performance.now();
         const detections = [];
-        for (let b = 0; b < mats.length; b += d.batchSize) detections.push(...d.detect(mats.slice(b, b + d.batchSize)));
+        if ((options.detectEvery ?? 1) > 1) detections.push(...detectSkipping(start, mats, options.detectEvery as number, d.batchSize, (batch) => d.detect(batch), carry));
+        else for (let b = 0; b < mats.length; b += d.batchSize) detections.push(...d.detect(mats.slice(b, b + d.batchSize)));
         times.detect = seconds(t);
         t = performance.now();
         const chunk: FrameChunk = { ...prepareChunk(start, mats, detections, select, normalizer, options), times };

@@ -1,14 +1,14 @@
 // `gazecoder annotate`: iCatcher+'s inference CLI — a checkpoint codes every frame of a video or of
 // a folder of videos (raw_output text, compressed .npz, ui folder, optional decorated MP4).
 import { OUTPUT_FORMATS, type OutputFormat } from '@gazecoder/formats';
-import { annotateVideos, type AnnotateSummary } from '@gazecoder/annotate';
+import { annotateVideos, CROP_MODES, parseCropModes, type AnnotateSummary, type CropMode } from '@gazecoder/annotate';
 import { FACE_SELECTIONS, type FaceSelection } from '@gazecoder/preprocess';
 import { JsonLinesProgress, TerminalProgress } from '@gazecoder/progress';
 import { checkArchitecture } from '@gazecoder/torch';
 import { InvalidArgumentError, type Command } from 'commander';
 
 import { addDetectorOptions, detectorFromFlags, type DetectorFlags } from '../detector-flags';
-import { positiveInteger } from '../flags';
+import { nonNegativeInteger, positiveInteger } from '../flags';
 
 interface AnnotateFlags extends DetectorFlags {
   model: string;
@@ -24,6 +24,29 @@ interface AnnotateFlags extends DetectorFlags {
   faceSelection: string;
   json?: boolean;
   verifyCrc: boolean;
+  illegalTransitions?: string;
+  cropPercent?: number;
+  cropMode?: CropMode[];
+  fdSkipFrames?: number;
+  videoFilter?: string;
+  picInPic?: boolean;
+  outputFileSuffix: string;
+}
+
+/** `--crop-percent`: an integer, as iCatcher+'s type=int (its range is checked with the modes). */
+function cropPercent(value: string): number {
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isInteger(n)) throw new InvalidArgumentError(`--crop-percent must be a whole percent between 0 and 99, got '${value}'`);
+  return n;
+}
+
+/** `--crop-mode a,b` or the flag repeated. */
+function cropModes(value: string, previous: CropMode[] | undefined): CropMode[] {
+  try {
+    return [...(previous ?? []), ...parseCropModes(value)];
+  } catch (error) {
+    throw new InvalidArgumentError((error as Error).message.replace(/^--crop-mode: /, ''));
+  }
 }
 
 /** `--output-format a,b` or the flag repeated: each one of raw_output, compressed, ui. */
@@ -61,6 +84,13 @@ async function runAnnotate(source: string, flags: AnnotateFlags): Promise<void> 
     detector: detectorFromFlags(flags),
     faceSelection: flags.faceSelection as FaceSelection,
     verifyCrc: flags.verifyCrc,
+    ...(flags.illegalTransitions !== undefined ? { illegalTransitions: flags.illegalTransitions } : {}),
+    ...(flags.cropPercent !== undefined ? { cropPercent: flags.cropPercent } : {}),
+    ...(flags.cropMode !== undefined ? { cropModes: flags.cropMode } : {}),
+    ...(flags.fdSkipFrames !== undefined ? { fdSkipFrames: flags.fdSkipFrames } : {}),
+    ...(flags.videoFilter !== undefined ? { videoFilter: flags.videoFilter } : {}),
+    picInPic: flags.picInPic ?? false,
+    outputFileSuffix: flags.outputFileSuffix,
     // Bars for a person at a terminal, JSON lines for logs and programs; both on stderr.
     progress: process.stderr.isTTY ? new TerminalProgress(process.stderr) : new JsonLinesProgress(process.stderr),
   });
@@ -94,6 +124,13 @@ export function registerAnnotateCommand(program: Command): void {
       .option('--batch-size <n>', 'frames per image-encoder pass and windows per predictor pass (default 32)', positiveInteger('--batch-size'))
       .option('--face-selection <rule>', `which face is the infant's: ${FACE_SELECTIONS.join(', ')} (iCatcher+'s CLI: score)`, 'score')
       .option('--no-verify-crc', 'skip the CRC-32 check of every zip record of the weights file (faster on a file known to be intact; default: a damaged file is refused)')
+      .option('--illegal-transitions <csv>', 'iCatcher+\'s smoothing: a CSV with a header, then "illegal","corrected" rows of class ids (e.g. "1-11","111"); matches are replaced (confidence -1) as the answers come, and the last 4 + L frames are written none')
+      .option('--crop-percent <p>', 'mask this percent of each frame black before detection (0-99; 0-49 with both left and right), as iCatcher+; box features stay relative to the full frame', cropPercent)
+      .option('--crop-mode <modes>', `where --crop-percent masks: ${CROP_MODES.join(', ')}; several comma-separated (default top)`, cropModes)
+      .option('--fd-skip-frames <n>', 'detect faces on every (n+1)th frame only; the frames between reuse its faces (default 0)', nonNegativeInteger('--fd-skip-frames'))
+      .option('--video-filter <path>', 'a folder source codes only the videos whose name (without extension) names an entry of this folder, as iCatcher+, or a line of this file')
+      .option('--pic-in-pic', 'decorated frames and --output-video show the face at 100x100 in the bottom-left corner')
+      .option('--output-file-suffix <suffix>', "raw_output's file suffix", '.txt')
       .option('--json', 'print the summary as JSON'),
   ).action(runAnnotate);
 }
