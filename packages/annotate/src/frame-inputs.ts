@@ -33,6 +33,8 @@ export interface FrameInput {
   face?: FaceBox;
   /** the decoded BGR frame, kept only when something draws on it */
   mat?: Mat;
+  /** seconds from the first frame (index ÷ the stream's frame rate); absent when the rate is unknown */
+  time?: number;
 }
 
 /** How a video's frames are prepared: plain data, sent as is to the worker process. */
@@ -54,6 +56,8 @@ export interface FramePrepOptions {
 export interface FrameReaderOptions extends FramePrepOptions {
   /** the worker process that decodes, detects, crops and normalises */
   pipeline: FramePipeline;
+  /** aborting stops the reading (the source is closed) */
+  signal?: AbortSignal;
   detector: DetectorSpec;
 }
 
@@ -87,6 +91,8 @@ export interface FrameChunk {
   pixels?: Array<{ rows: number; cols: number; data: Uint8Array }>;
   /** seconds of the worker's stages for this chunk */
   times: Pick<StageTimes, 'decode' | 'detect' | 'crop'>;
+  /** the source's frame rate, when OpenCV knows it */
+  fps?: number;
 }
 
 /** Worker side: the decoded `mats` (frames `start`…) and their detections → a chunk. */
@@ -144,7 +150,7 @@ export function unpackChunk(chunk: FrameChunk, imageSize: number, toMat?: (rows:
   let k = 0;
   for (let i = 0; i < chunk.count; i += 1) {
     const p = chunk.pixels?.[i];
-    const keep = p && toMat ? { mat: toMat(p.rows, p.cols, p.data) } : {};
+    const keep = { ...(p && toMat ? { mat: toMat(p.rows, p.cols, p.data) } : {}), ...(chunk.fps ? { time: (chunk.start + i) / chunk.fps } : {}) };
     const box = chunk.boxes.subarray(i * 5, (i + 1) * 5);
     const face = chunk.faces[i];
     if (chunk.valid[i] === 1 && face) {

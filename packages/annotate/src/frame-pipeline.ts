@@ -14,6 +14,7 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
+import type { Readable } from 'node:stream';
 
 import type { Mat } from '@u4/opencv4nodejs';
 import { opencv } from '@gazecoder/opencv';
@@ -46,6 +47,12 @@ export class FramePipeline {
   #active = 0;
   #idle: NodeJS.Timeout | undefined;
 
+  /**
+   * `input`: a stream piped into the worker's stdin, which it reads as `pipe:0` (a pipeline of its
+   * own for one stream source, closed after; the shared one, framePipeline(), reads files and URLs).
+   */
+  constructor(private readonly input?: Readable) {}
+
   /** Idle, the worker does not keep the host's process alive; a request in flight does. */
   #hold(child: ChildProcess, held: boolean): void {
     const channel = child.channel as { ref(): void; unref(): void } | undefined;
@@ -60,7 +67,12 @@ export class FramePipeline {
 
   #worker(): Promise<ChildProcess> {
     this.#starting ??= new Promise<ChildProcess>((resolve) => {
-      const child = fork(WORKER_SCRIPT, [], { stdio: ['ignore', 'ignore', 'pipe', 'ipc'], serialization: 'advanced' });
+      const child = fork(WORKER_SCRIPT, [], { stdio: [this.input ? 'pipe' : 'ignore', 'ignore', 'pipe', 'ipc'], serialization: 'advanced' });
+      if (this.input && child.stdin) {
+        // The worker stops reading when it is done or cancelled: the pipe's end is no error.
+        child.stdin.on('error', () => {});
+        this.input.pipe(child.stdin);
+      }
       let stderr = '';
       child.stderr?.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-2000)));
       let gone = false;
@@ -140,7 +152,7 @@ export class FramePipeline {
    * seconds to `times`. Leaving the loop early cancels the video in the worker (it closes the file).
    */
   async *read(file: string, options: FrameReaderOptions, times: StageTimes = noStageTimes()): AsyncGenerator<FrameInput[]> {
-    const { pipeline: _, detector, ...prep } = options;
+    const { pipeline: _, detector, signal, ...prep } = options;
     const inbox: FromFrameWorker[] = [];
     let wake: (() => void) | undefined;
     const deliver: Deliver = (message) => {
@@ -165,14 +177,22 @@ export class FramePipeline {
     });
     await opened;
     let finished = false;
+    const abort = (): void => deliver({ type: 'error', id, error: { message: 'aborted' } });
+    signal?.addEventListener('abort', abort, { once: true });
+    let fps: number | undefined;
     try {
+      signal?.throwIfAborted();
       post({ type: 'job', job: { id, file, detector, options: prep, depth: QUEUE_DEPTH } });
       for (;;) {
         const waited = performance.now();
         while (inbox.length === 0) await new Promise<void>((resolve) => (wake = resolve));
         times.wait += (performance.now() - waited) / 1000;
         const message = inbox.shift() as FromFrameWorker;
+        signal?.throwIfAborted();
         if (message.type === 'chunk') {
+          // The rate comes with the first chunk; every frame's time follows from it.
+          fps ??= message.chunk.fps;
+          if (fps !== undefined) message.chunk.fps = fps;
           post({ type: 'credit', id });
           times.decode += message.chunk.times.decode;
           times.detect += message.chunk.times.detect;
@@ -187,6 +207,7 @@ export class FramePipeline {
         }
       }
     } finally {
+      signal?.removeEventListener('abort', abort);
       if (!finished) post({ type: 'cancel', id });
       close();
     }
@@ -198,6 +219,10 @@ export class FramePipeline {
     const starting = this.#starting;
     this.#starting = undefined;
     const child = await starting;
+    if (this.input && child?.stdin) {
+      this.input.unpipe(child.stdin);
+      child.stdin.destroy();
+    }
     if (!child || child.exitCode !== null || child.signalCode !== null) return;
     const exited = new Promise((resolve) => child.once('exit', resolve));
     // Held until it has gone, or the host's process could end first and leave the promise hanging.

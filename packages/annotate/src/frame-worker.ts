@@ -5,8 +5,9 @@
 // process has taken (one credit per chunk taken), so memory stays bounded whatever the video's length.
 import { performance } from 'node:perf_hooks';
 
-import type { Mat } from '@u4/opencv4nodejs';
-import { createDetector, decodeFrames, faceSelector, probeVideo, type DetectorSpec, type FaceBox, type FaceDetector } from '@gazecoder/preprocess';
+import type { Mat, VideoCapture } from '@u4/opencv4nodejs';
+import { opencv } from '@gazecoder/opencv';
+import { createDetector, faceSelector, openVideo, probeVideo, type DetectorSpec, type FaceBox, type FaceDetector } from '@gazecoder/preprocess';
 
 import { maskMat } from './crop-region';
 import { prepareChunk, type FrameChunk } from './frame-inputs';
@@ -47,15 +48,31 @@ let queue: Promise<void> = Promise.resolve();
 
 const seconds = (from: number): number => (performance.now() - from) / 1000;
 
+/** Every frame of an opened video, in order, each a new BGR Mat (preprocess's decodeFrames, on a capture already open). */
+function* framesOf(capture: VideoCapture): Generator<Mat> {
+  try {
+    for (;;) {
+      const frame = capture.read();
+      if (frame.empty) return;
+      yield frame;
+    }
+  } finally {
+    capture.release();
+  }
+}
+
 async function runJob(job: VideoJob, state: JobState): Promise<void> {
   const options = job.options;
   const selector = faceSelector(options.selection);
   const select = selector.select.bind(selector);
   const normalizer = new Normalizer(options.normalization);
   const detector = detectorFor(job.detector);
-  const frames = decodeFrames(job.file);
-  const carry: { last: FaceBox[] } = { last: [] }; // --fd-skip-frames: the last detected frame's faces
+  // A file, a URL, or pipe:0 (the worker's stdin, a stream piped in); its frame rate gives frame times.
+  const capture = openVideo(job.file);
+  const fps = capture.get(opencv().CAP_PROP_FPS);
+  const frames = framesOf(capture);
   let start = 0;
+  const carry: { last: FaceBox[] } = { last: [] }; // --fd-skip-frames: the last detected frame's faces
   try {
     for (;;) {
       const times = { decode: 0, detect: 0, crop: 0 };
@@ -79,7 +96,7 @@ async function runJob(job: VideoJob, state: JobState): Promise<void> {
         else for (let b = 0; b < mats.length; b += d.batchSize) detections.push(...d.detect(mats.slice(b, b + d.batchSize)));
         times.detect = seconds(t);
         t = performance.now();
-        const chunk: FrameChunk = { ...prepareChunk(start, mats, detections, select, normalizer, options), times };
+        const chunk: FrameChunk = { ...prepareChunk(start, mats, detections, select, normalizer, options), times, ...(Number.isFinite(fps) && fps > 0 ? { fps } : {}) };
         times.crop = seconds(t);
         start += mats.length;
         // Wait for a credit (the main process took an earlier chunk), or give up when cancelled.

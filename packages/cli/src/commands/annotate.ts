@@ -8,13 +8,14 @@ import { checkArchitecture } from '@gazecoder/torch';
 import { InvalidArgumentError, type Command } from 'commander';
 
 import { addDetectorOptions, detectorFromFlags, type DetectorFlags } from '../detector-flags';
+import { isStreamSource, runAnnotateStream } from './annotate-stream';
 import { nonNegativeInteger, positiveInteger } from '../flags';
 
 interface AnnotateFlags extends DetectorFlags {
   model: string;
   arch?: string;
   outputDir: string;
-  outputFormat: OutputFormat[];
+  outputFormat?: Array<OutputFormat | 'jsonl'>;
   onOff?: boolean;
   mirrorAnnotation?: boolean;
   overwrite?: boolean;
@@ -49,11 +50,12 @@ function cropModes(value: string, previous: CropMode[] | undefined): CropMode[] 
   }
 }
 
-/** `--output-format a,b` or the flag repeated: each one of raw_output, compressed, ui. */
-function formats(value: string, previous: OutputFormat[] | undefined): OutputFormat[] {
+/** `--output-format a,b` or the flag repeated: each one of raw_output, compressed, ui, jsonl. */
+function formats(value: string, previous: Array<OutputFormat | 'jsonl'> | undefined): Array<OutputFormat | 'jsonl'> {
   const out = [...(previous ?? [])];
+  const known: readonly string[] = [...OUTPUT_FORMATS, 'jsonl'];
   for (const name of value.split(',').map((s) => s.trim())) {
-    if (!(OUTPUT_FORMATS as readonly string[]).includes(name)) throw new InvalidArgumentError(`--output-format must be ${OUTPUT_FORMATS.join(', ')} (or several, comma-separated), got '${name}'`);
+    if (!known.includes(name)) throw new InvalidArgumentError(`--output-format must be ${known.join(', ')} (or several, comma-separated), got '${name}'`);
     if (!out.includes(name as OutputFormat)) out.push(name as OutputFormat);
   }
   return out;
@@ -69,12 +71,29 @@ function describe(summary: AnnotateSummary): string {
 async function runAnnotate(source: string, flags: AnnotateFlags): Promise<void> {
   if (flags.arch !== undefined) checkArchitecture(flags.arch);
   if (!(FACE_SELECTIONS as readonly string[]).includes(flags.faceSelection)) throw new Error(`--face-selection must be one of ${FACE_SELECTIONS.join(', ')}, got '${flags.faceSelection}'`);
+  // A stream (-, a URL) or jsonl: frame by frame to stdout, each line as soon as its answer is final.
+  if (isStreamSource(source) || flags.outputFormat?.includes('jsonl')) {
+    const unsupported = (['illegalTransitions', 'cropPercent', 'cropMode', 'fdSkipFrames', 'videoFilter', 'picInPic', 'outputVideo', 'onOff'] as const).filter((k) => flags[k] !== undefined && flags[k] !== false);
+    if (unsupported.length > 0) throw new Error(`${unsupported.map((k) => `--${k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`).join(', ')}: not available yet for a stream source or jsonl (they need the file's outputs)`);
+    if (flags.outputFormat?.some((f) => f !== 'jsonl')) throw new Error(`--output-format ${flags.outputFormat.join(',')}: ${isStreamSource(source) ? 'a stream source (-, a URL)' : 'with jsonl, a video'} is written as jsonl only (one line per frame on stdout)`);
+    await runAnnotateStream(source, {
+      model: flags.model,
+      ...(flags.arch ? { arch: flags.arch } : {}),
+      device: flags.device,
+      ...(flags.batchSize ? { chunkSize: flags.batchSize } : {}),
+      detector: detectorFromFlags(flags),
+      faceSelection: flags.faceSelection as FaceSelection,
+      mirrorAnnotation: flags.mirrorAnnotation ?? false,
+      verifyCrc: flags.verifyCrc,
+    });
+    return;
+  }
   const summary = await annotateVideos({
     source,
     model: flags.model,
     ...(flags.arch ? { arch: flags.arch } : {}),
     outputDir: flags.outputDir,
-    outputFormats: flags.outputFormat ?? ['raw_output'],
+    outputFormats: (flags.outputFormat as OutputFormat[] | undefined) ?? ['raw_output'],
     onOff: flags.onOff ?? false,
     mirrorAnnotation: flags.mirrorAnnotation ?? false,
     overwrite: flags.overwrite ?? false,
@@ -111,11 +130,11 @@ export function registerAnnotateCommand(program: Command): void {
     program
       .command('annotate')
       .description("code every frame of a video (or of each video in a folder) with a gaze model, as iCatcher+'s CLI does")
-      .argument('<source>', 'a video file, or a folder whose video files are all annotated')
+      .argument('<source>', 'a video file, a folder whose video files are all annotated, - (a video stream on stdin, e.g. MPEG-TS or Matroska) or a URL ffmpeg opens')
       .requiredOption('--model <checkpoint.pth>', 'GazeCodingModel weights: best.pth of a `gazecoder train` run (its config.json gives arch and window) or an iCatcher+ model')
       .option('--arch <name>', "image encoder (default: the run's config.json, else regnet_y_16gf)")
       .option('--output-dir <dir>', 'where the outputs go', '.')
-      .option('--output-format <format>', 'raw_output (<video>.txt), compressed (<video>.npz) or ui (<video>/labels.txt + decorated_frames/); several comma-separated (default raw_output)', formats)
+      .option('--output-format <format>', 'raw_output (<video>.txt), compressed (<video>.npz) or ui (<video>/labels.txt + decorated_frames/); several comma-separated (default raw_output); or jsonl alone: one JSON line per frame (frame, time, class, confidence) on stdout as soon as it is final (the default for - and URLs; --batch-size is then the frames per chunk, default 4)', formats)
       .option('--on-off', 'raw_output: write on/off instead of the classes')
       .option('--mirror-annotation', 'swap left and right')
       .option('--overwrite', 'replace existing outputs (else such a video fails, naming the file)')

@@ -1,0 +1,135 @@
+// `annotateStream`: one video source — a file, a URL ffmpeg/OpenCV opens (rtsp://, http://, …), or a
+// stream (stdin as `-`, any Readable) — coded frame by frame, each frame's answer yielded as soon as
+// it is final (once the windows that need the frame have run: about 8 frames after it arrives, plus
+// the chunk being filled). Aborting the signal stops it and closes the source.
+import { existsSync } from 'node:fs';
+import type { Readable } from 'node:stream';
+
+import { className, mirrorId } from '@gazecoder/formats';
+import { detectorSpec, type DetectorSpec, type FaceSelection } from '@gazecoder/preprocess';
+import { framesPerWindow, Model, runModelSettings } from '@gazecoder/torch';
+
+import { annotateVideo, type FrameSink } from './annotate-video';
+import { DEFAULT_IMAGE_SIZE } from './frame-inputs';
+import { FramePipeline } from './frame-pipeline';
+import { IMAGENET } from './normalize';
+import { PerWindowForwardRunner, SharedEmbeddingRunner } from './window-runner';
+
+export interface StreamOptions {
+  /** GazeCodingModel weights (.pth), as annotateVideos takes them */
+  model: string;
+  arch?: string;
+  device?: string;
+  /** frames per chunk: the model's batch, and what an answer waits for besides its window (default 4) */
+  chunkSize?: number;
+  detector?: Partial<DetectorSpec>;
+  faceSelection?: FaceSelection;
+  mirrorAnnotation?: boolean;
+  encodeOnce?: boolean;
+  verifyCrc?: boolean;
+}
+
+/** One frame's answer, as raw_output writes it (the class name, confidence −1 where none was predicted). */
+export interface FrameAnswer {
+  frame: number;
+  /** seconds from the first frame (frame ÷ the source's frame rate); null when the rate is unknown */
+  time: number | null;
+  class: string;
+  confidence: number;
+}
+
+const URL_LIKE = /^[a-z][a-z0-9+.-]*:\/\//i;
+/** Answers waiting for a slow consumer before the pipeline waits too. */
+const MAX_WAITING = 256;
+
+/** What a source is called in errors. */
+function sourceName(source: string | Readable): string {
+  return source === '-' ? 'stdin (-)' : typeof source === 'string' ? source : 'the input stream';
+}
+
+/**
+ * Codes `source` frame by frame: `-` reads a video stream on stdin, a Readable is read as one, a
+ * string is a file or a URL. Yields every frame's answer in order, as soon as it is final; rejects
+ * with one clear error naming the source when it is not a video (what was yielded before stays).
+ */
+export async function* annotateStream(source: string | Readable, options: StreamOptions, { signal }: { signal?: AbortSignal } = {}): AsyncGenerator<FrameAnswer> {
+  const name = sourceName(source);
+  const input = source === '-' ? process.stdin : typeof source === 'string' ? undefined : source;
+  const file = input ? 'pipe:0' : (source as string);
+  if (!input && !URL_LIKE.test(file) && !existsSync(file)) throw new Error(`${file}: no such video`);
+  if (!existsSync(options.model)) throw new Error(`${options.model}: no such checkpoint (--model)`);
+  const chunkSize = options.chunkSize ?? 4;
+  if (!(Number.isInteger(chunkSize) && chunkSize > 0)) throw new Error(`chunkSize must be a positive integer, got ${chunkSize}`);
+  signal?.throwIfAborted();
+
+  const run = runModelSettings(options.model);
+  const arch = options.arch ?? run.arch ?? 'regnet_y_16gf';
+  const imageSize = run.imageSize ?? DEFAULT_IMAGE_SIZE;
+  const shape = { windowSize: run.windowSize ?? 9, stride: run.stride ?? 2 };
+  const normalization = { mean: run.mean ?? IMAGENET.mean, std: run.std ?? IMAGENET.std };
+  const window = framesPerWindow(shape.windowSize, shape.stride);
+  const model = await Model.create({ arch, kind: 'gaze', window, device: options.device ?? 'auto' });
+  const pipeline = new FramePipeline(input);
+  const stop = new AbortController();
+  const onAbort = (): void => {
+    stop.abort(signal?.reason);
+    wake?.();
+  };
+  signal?.addEventListener('abort', onAbort, { once: true });
+
+  const waiting: FrameAnswer[] = [];
+  let wake: (() => void) | undefined;
+  let space: (() => void) | undefined;
+  let done = false;
+  let failure: unknown;
+  const mirror = options.mirrorAnnotation ?? false;
+  const sink: FrameSink = {
+    async frame(frame, _answer, confidence, shown) {
+      waiting.push({ frame: frame.index, time: frame.time ?? null, class: className(mirror ? mirrorId(shown) : shown), confidence });
+      wake?.();
+      while (waiting.length >= MAX_WAITING && !stop.signal.aborted) await new Promise<void>((resolve) => (space = resolve));
+    },
+  };
+  const coding = (async () => {
+    try {
+      await model.loadWeights(options.model, { verifyCrc: options.verifyCrc ?? true });
+      const detector = detectorSpec(options.detector);
+      await pipeline.prepare(detector);
+      const batch = Math.max(chunkSize, 1);
+      const runner = options.encodeOnce === false ? new PerWindowForwardRunner(model, window, batch, imageSize) : new SharedEmbeddingRunner(model, window, batch, imageSize);
+      const reader = { pipeline, detector, selection: options.faceSelection ?? ('score' as const), normalization, imageSize, chunkSize, keepFrames: false, signal: stop.signal };
+      await annotateVideo(file, reader, runner, shape, [sink]);
+    } catch (error) {
+      failure = error;
+    } finally {
+      done = true;
+      wake?.();
+    }
+  })();
+
+  try {
+    for (;;) {
+      while (waiting.length === 0 && !done && !signal?.aborted) await new Promise<void>((resolve) => (wake = resolve));
+      // Aborted: nothing more is yielded, even what is waiting.
+      signal?.throwIfAborted();
+      const next = waiting.shift();
+      space?.();
+      if (next) yield next;
+      else break;
+    }
+    if (failure !== undefined) {
+      signal?.throwIfAborted();
+      const message = (failure as Error)?.message ?? String(failure);
+      // The worker names the source by what it opened (pipe:0 for a stream).
+      throw new Error(`${name}: ${message.startsWith(`${file}: `) ? message.slice(file.length + 2) : message}`);
+    }
+  } finally {
+    signal?.removeEventListener('abort', onAbort);
+    stop.abort();
+    space?.();
+    await coding;
+    await pipeline.close();
+    if (source === '-') process.stdin.pause();
+    model.dispose();
+  }
+}
