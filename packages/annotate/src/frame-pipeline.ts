@@ -55,13 +55,11 @@ export class FramePipeline {
 
   /** Idle, the worker does not keep the host's process alive; a request in flight does. */
   #hold(child: ChildProcess, held: boolean): void {
-    const channel = child.channel as { ref(): void; unref(): void } | undefined;
-    if (held) {
-      child.ref();
-      channel?.ref();
-    } else {
-      child.unref();
-      channel?.unref();
+    // The process, its IPC channel and the stderr pipe are three handles.
+    const handles = [child, child.channel, child.stderr] as Array<{ ref(): void; unref(): void } | null | undefined>;
+    for (const handle of handles) {
+      if (held) handle?.ref();
+      else handle?.unref();
     }
   }
 

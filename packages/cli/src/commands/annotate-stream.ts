@@ -13,18 +13,29 @@ export function isStreamSource(source: string): boolean {
 
 /**
  * Writes `line` (stdout on a pipe or a file writes synchronously on Linux: each frame leaves before
- * the next); waits for 'drain' when a slow reader makes it buffer, and for nothing once it has gone.
+ * the next); waits for 'drain' when a slow reader makes it buffer. Resolves false once stdout has
+ * gone (a closed pipe), or when `stop` is aborted.
  */
-async function writeLine(line: string, stop: AbortSignal): Promise<void> {
-  if (stop.aborted || process.stdout.write(line)) return;
-  await new Promise<void>((resolve) => {
-    const done = (): void => {
-      process.stdout.off('drain', done);
-      stop.removeEventListener('abort', done);
-      resolve();
+async function writeLine(line: string, stop: AbortSignal): Promise<boolean> {
+  const out = process.stdout;
+  if (stop.aborted || out.destroyed) return false;
+  if (out.write(line)) return true;
+  // A failed write (EPIPE) destroys stdout, sometimes at once: then there is nothing to wait for.
+  if (stop.aborted || out.destroyed) return false;
+  return new Promise<boolean>((resolve) => {
+    const done = (ok: boolean) => (): void => {
+      out.off('drain', drained);
+      out.off('close', gone);
+      out.off('error', gone);
+      stop.removeEventListener('abort', gone);
+      resolve(ok && !stop.aborted);
     };
-    process.stdout.on('drain', done);
-    stop.addEventListener('abort', done);
+    const drained = done(true);
+    const gone = done(false);
+    out.on('drain', drained);
+    out.on('close', gone);
+    out.on('error', gone);
+    stop.addEventListener('abort', gone);
   });
 }
 
@@ -43,8 +54,10 @@ export async function runAnnotateStream(source: string, options: StreamOptions):
   let frames = 0;
   try {
     for await (const answer of annotateStream(source, options, { signal: controller.signal })) {
-      await writeLine(`${JSON.stringify(answer)}\n`, controller.signal);
-      if (controller.signal.aborted) break;
+      if (!(await writeLine(`${JSON.stringify(answer)}\n`, controller.signal))) {
+        controller.abort();
+        break;
+      }
       frames += 1;
     }
   } catch (error) {
