@@ -3,60 +3,21 @@
 // --crop-percent/--crop-mode, --fd-skip-frames, --video-filter, --pic-in-pic, --output-file-suffix,
 // and their bad inputs. A real ffmpeg video of drawn faces with a stretch without a face, a
 // regnet_y_400mf checkpoint from `gazecoder model` with seeded weights (as test/annotate.test.ts).
-import { spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-import { readMachineAnswers, rng } from '@gazecoder/formats';
+import { readMachineAnswers } from '@gazecoder/formats';
 import { opencv } from '@gazecoder/opencv';
-import { drawFace, identity, writeVideo, type Gaze } from '@gazecoder/synth';
 
+import { annotateFixturePaths, makeAnnotateFixture, TOTAL_FRAMES } from './helpers/annotate-fixture';
 import { gazecoder, tempDir } from './helpers/run';
 
 const tmp = tempDir('annotate-parity');
 afterAll(() => tmp.cleanup());
 
-const FACE_FRAMES = 20;
-const BLANK_FRAMES = 5;
-const TOTAL = 2 * FACE_FRAMES + BLANK_FRAMES;
-const videos = join(tmp.path, 'videos');
-const video = join(videos, 'baby.mp4');
-const randomModel = join(tmp.path, 'random.pth');
-const checkpoint = join(tmp.path, 'model.pth');
+const { video, checkpoint } = annotateFixturePaths(tmp.path);
+beforeAll(() => makeAnnotateFixture(tmp.path));
 const FIXTURES = join(__dirname, 'fixtures', 'icatcher-illegal-transitions');
-
-const SHARPEN = `
-import sys, math, torch
-state = torch.load(sys.argv[1])
-g = torch.Generator().manual_seed(0)
-for key, t in state.items():
-    if key.endswith('weight') and t.dim() >= 2:
-        state[key] = torch.randn(t.shape, generator=g) * math.sqrt(2 / t[0].numel())
-    elif key.endswith('bias') and ('fc' in key.split('.')[-2]):
-        state[key] = torch.zeros_like(t)
-state['predictor.fc3.weight'] *= 0.05
-state['predictor.fc3.bias'][1] = -0.45
-torch.save(state, sys.argv[2])
-`;
-
-beforeAll(() => {
-  mkdirSync(videos);
-  const random = rng(11);
-  const people = [identity(random), identity(random), identity(random)];
-  const who = people[0]!;
-  const gazes: Gaze[] = ['left', 'right', 'away'];
-  const faces = (n: number, offset: number) =>
-    Array.from({ length: n }, (_, i) => {
-      const segment = Math.floor((i + offset) / 7) % 3;
-      return drawFace(people[segment]!, gazes[segment] as Gaze, 320, 240, random).frame;
-    });
-  const blank = Array.from({ length: BLANK_FRAMES }, () => drawFace(who, 'left', 320, 240, random).frame.setTo(who.background));
-  writeVideo(video, [...faces(FACE_FRAMES, 0), ...blank, ...faces(FACE_FRAMES, 3)]);
-  const saved = gazecoder('model', '--arch', 'regnet_y_400mf', '--save', randomModel);
-  expect(saved.code).toBe(0);
-  const sharpen = spawnSync('/usr/bin/python3', ['-c', SHARPEN, randomModel, checkpoint], { encoding: 'utf8' });
-  expect(sharpen.stderr).toBe('');
-});
 
 /** `gazecoder annotate` on `source` with the test model, on the CPU, JSON summary. */
 function annotate(source: string, out: string, ...flags: string[]) {
@@ -98,8 +59,8 @@ describe('annotate: iCatcher+ parity options', () => {
     const after = classes(join(smoothed, 'baby.txt'));
     expect(after.filter((c, f) => c !== before[f]).length).toBeGreaterThan(8);
     expect(after.slice(-8)).toEqual(Array(8).fill('none'));
-    expect(after[TOTAL - 9]).not.toBe('none');
-    expect(readdirSync(join(smoothed, 'baby', 'decorated_frames'))).toHaveLength(TOTAL);
+    expect(after[TOTAL_FRAMES - 9]).not.toBe('none');
+    expect(readdirSync(join(smoothed, 'baby', 'decorated_frames'))).toHaveLength(TOTAL_FRAMES);
   });
 
   it("--illegal-transitions: a malformed CSV is one clear error naming it, before anything is written", () => {
@@ -122,7 +83,7 @@ describe('annotate: iCatcher+ parity options', () => {
     plainRun();
     const masked = join(tmp.path, 'crop-left');
     expect(annotate(video, masked, '--crop-percent', '99', '--crop-mode', 'left').code).toBe(0);
-    expect(classes(join(masked, 'baby.txt'))).toEqual([...Array(TOTAL - 4).fill('noface'), ...Array(4).fill('none')]);
+    expect(classes(join(masked, 'baby.txt'))).toEqual([...Array(TOTAL_FRAMES - 4).fill('noface'), ...Array(4).fill('none')]);
     // top 10: the face is untouched; decorated frames show the masked frame (as iCatcher+'s), full size.
     const top = join(tmp.path, 'crop-top');
     expect(annotate(video, top, '--crop-percent', '10', '--output-format', 'raw_output,ui').code).toBe(0);
@@ -136,7 +97,7 @@ describe('annotate: iCatcher+ parity options', () => {
     expect(Math.max(below.x, below.y, below.z)).toBeGreaterThan(30);
     const cropped = classes(join(top, 'baby.txt'));
     const uncropped = classes(join(plain, 'baby.txt'));
-    expect(cropped.filter((c, f) => c === uncropped[f]).length).toBeGreaterThanOrEqual(TOTAL - 4);
+    expect(cropped.filter((c, f) => c === uncropped[f]).length).toBeGreaterThanOrEqual(TOTAL_FRAMES - 4);
   });
 
   it.each([
@@ -165,7 +126,7 @@ describe('annotate: iCatcher+ parity options', () => {
     expect(every.slice(20, 28)).toEqual([...Array(5).fill('noface'), ...every.slice(25, 28)]);
     expect(every.slice(25, 28)).not.toContain('noface');
     expect(skipped.slice(20, 28)).toEqual(Array(8).fill('noface'));
-    expect(skipped.slice(28, TOTAL - 4)).not.toContain('noface');
+    expect(skipped.slice(28, TOTAL_FRAMES - 4)).not.toContain('noface');
     expect(skipped.slice(4, 20)).not.toContain('noface');
   });
 

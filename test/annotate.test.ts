@@ -4,63 +4,19 @@ import { spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, readdirSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 
-import { formatFixed2, rawOutputText, readMachineCoding, rng } from '@gazecoder/formats';
+import { formatFixed2, rawOutputText, readMachineCoding } from '@gazecoder/formats';
 import { annotateVideos, type AnnotatedVideo } from '@gazecoder/annotate';
 import { probeVideo } from '@gazecoder/preprocess';
 
-import { drawFace, identity, writeVideo, type Gaze } from '@gazecoder/synth';
 import { lookitText } from './helpers/coding-files';
+import { annotateFixturePaths, BLANK_FRAMES, FACE_FRAMES, makeAnnotateFixture, TOTAL_FRAMES } from './helpers/annotate-fixture';
 import { gazecoder, tempDir } from './helpers/run';
 
 const tmp = tempDir('annotate');
 afterAll(() => tmp.cleanup());
 
-const FACE_FRAMES = 20;
-const BLANK_FRAMES = 5;
-const TOTAL = 2 * FACE_FRAMES + BLANK_FRAMES;
-const video = join(tmp.path, 'videos', 'baby.mp4');
-const randomModel = join(tmp.path, 'random.pth');
-// The saved model's keys with seeded weights (SHARPEN below).
-const checkpoint = join(tmp.path, 'model.pth');
-
-beforeAll(() => {
-  mkdirSync(join(tmp.path, 'videos'));
-  const random = rng(11);
-  // Three people in turn, 7 frames each: different enough for a random model to answer differently.
-  const people = [identity(random), identity(random), identity(random)];
-  const who = people[0]!;
-  const gazes: Gaze[] = ['left', 'right', 'away'];
-  const faces = (n: number, offset: number) =>
-    Array.from({ length: n }, (_, i) => {
-      const segment = Math.floor((i + offset) / 7) % 3;
-      return drawFace(people[segment]!, gazes[segment] as Gaze, 320, 240, random).frame;
-    });
-  // A stretch without a face: the background alone.
-  const blank = Array.from({ length: BLANK_FRAMES }, () => drawFace(who, 'left', 320, 240, random).frame.setTo(who.background));
-  writeVideo(video, [...faces(FACE_FRAMES, 0), ...blank, ...faces(FACE_FRAMES, 3)]);
-  const saved = gazecoder('model', '--arch', 'regnet_y_400mf', '--save', randomModel);
-  expect(saved.stderr).toBe('');
-  expect(saved.code).toBe(0);
-  const sharpen = spawnSync('/usr/bin/python3', ['-c', SHARPEN, randomModel, checkpoint], { encoding: 'utf8' });
-  expect(sharpen.stderr).toBe('');
-});
-
-// Seeded weights (the saved model's own initialisation is not): every conv and linear weight drawn
-// He-normal, Linear biases zero, and the last layer scaled and biased so that on this video the
-// answers are unsaturated and both left and right (a random model otherwise answers one class).
-const SHARPEN = `
-import sys, math, torch
-state = torch.load(sys.argv[1])
-g = torch.Generator().manual_seed(0)
-for key, t in state.items():
-    if key.endswith('weight') and t.dim() >= 2:
-        state[key] = torch.randn(t.shape, generator=g) * math.sqrt(2 / t[0].numel())
-    elif key.endswith('bias') and ('fc' in key.split('.')[-2]):
-        state[key] = torch.zeros_like(t)
-state['predictor.fc3.weight'] *= 0.05
-state['predictor.fc3.bias'][1] = -0.45
-torch.save(state, sys.argv[2])
-`;
+const { video, checkpoint } = annotateFixturePaths(tmp.path);
+beforeAll(() => makeAnnotateFixture(tmp.path));
 
 const LINE = /^(\d+), (none|noface|nobabyface|away|left|right), (-1\.00|[01]\.\d\d)$/;
 
@@ -72,13 +28,13 @@ describe('gazecoder annotate', () => {
     expect(run.code).toBe(0);
     const summary = JSON.parse(run.stdout) as { annotated: Array<Omit<AnnotatedVideo, 'annotation'>>; failed: unknown[] };
     expect(summary.failed).toEqual([]);
-    expect(summary.annotated[0]).toMatchObject({ frames: TOTAL, outputs: [join(out, 'baby.txt'), join(out, 'baby.npz'), join(out, 'baby'), movie] });
+    expect(summary.annotated[0]).toMatchObject({ frames: TOTAL_FRAMES, outputs: [join(out, 'baby.txt'), join(out, 'baby.npz'), join(out, 'baby'), movie] });
     // Progress as JSON lines on stderr (not a terminal here).
     expect(run.stderr.split('\n').filter(Boolean).map((l) => (JSON.parse(l) as { event: string }).event)).toEqual(expect.arrayContaining(['begin', 'start', 'done', 'end']));
 
     const lines = readFileSync(join(out, 'baby.txt'), 'utf8').split('\n');
     expect(lines.pop()).toBe('');
-    expect(lines).toHaveLength(TOTAL);
+    expect(lines).toHaveLength(TOTAL_FRAMES);
     lines.forEach((line, f) => {
       expect(line).toMatch(LINE);
       expect(line.startsWith(`${f}, `)).toBe(true);
@@ -89,7 +45,7 @@ describe('gazecoder annotate', () => {
     expect(classes.slice(-4)).toEqual(['none', 'none', 'none', 'none']);
     // No face in the blank stretch; predictions (confidence ≥ 1/3) elsewhere in the middle.
     expect(classes.slice(FACE_FRAMES, FACE_FRAMES + BLANK_FRAMES)).toEqual(Array(BLANK_FRAMES).fill('noface'));
-    for (const f of [4, 10, FACE_FRAMES - 1, FACE_FRAMES + BLANK_FRAMES, TOTAL - 5]) {
+    for (const f of [4, 10, FACE_FRAMES - 1, FACE_FRAMES + BLANK_FRAMES, TOTAL_FRAMES - 5]) {
       expect(['away', 'left', 'right']).toContain(classes[f]);
       expect(Number(lines[f]!.split(', ')[2])).toBeGreaterThanOrEqual(0.33);
     }
@@ -108,16 +64,16 @@ describe('gazecoder annotate', () => {
     expect([...ui.labels]).toEqual([...raw.labels]);
     npz.confidences.forEach((c, f) => expect(Math.abs(c - raw.confidences[f]!)).toBeLessThanOrEqual(0.005));
     expect(readFileSync(join(out, 'baby', 'labels.txt'), 'utf8')).toMatch(/^0, none, -1\.0\n/);
-    expect(readdirSync(join(out, 'baby', 'decorated_frames'))).toHaveLength(TOTAL);
+    expect(readdirSync(join(out, 'baby', 'decorated_frames'))).toHaveLength(TOTAL_FRAMES);
     expect(readdirSync(join(out, 'baby', 'decorated_frames'))[0]).toBe('frame_00000.jpg');
     const decorated = await probeVideo(movie);
     expect(decorated).toMatchObject({ width: 320, height: 240 });
-    expect(decorated.packetTimesMs).toHaveLength(TOTAL);
+    expect(decorated.packetTimesMs).toHaveLength(TOTAL_FRAMES);
 
     // A human coding equal to the machine's answers: gazecoder eval reads every format back and agrees fully.
     const human = join(tmp.path, 'human');
     mkdirSync(human);
-    writeFileSync(join(human, 'baby.txt'), lookitText(Array.from(raw.labels, (l) => (l >= 0 ? l : -3)), [TOTAL]));
+    writeFileSync(join(human, 'baby.txt'), lookitText(Array.from(raw.labels, (l) => (l >= 0 ? l : -3)), [TOTAL_FRAMES]));
     for (const [name, file] of [['raw', 'baby.txt'], ['npz', 'baby.npz'], ['ui', 'baby']] as const) {
       const machine = join(tmp.path, `machine-${name}`);
       mkdirSync(machine);
@@ -149,7 +105,7 @@ describe('gazecoder annotate', () => {
     const recomputed = await annotateVideos({ ...options, outputDir: join(tmp.path, 'recomputed'), encodeOnce: false });
     const a = shared.annotated[0]!.annotation;
     const b = recomputed.annotated[0]!.annotation;
-    expect(a.frames).toBe(TOTAL);
+    expect(a.frames).toBe(TOTAL_FRAMES);
     expect([...a.answers]).toEqual([...b.answers]);
     expect([...a.answers].filter((l) => l >= 0).length).toBeGreaterThan(20);
     expect(new Set([...a.answers].filter((l) => l >= 0)).size).toBeGreaterThan(1);

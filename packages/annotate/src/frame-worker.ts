@@ -5,9 +5,9 @@
 // process has taken (one credit per chunk taken), so memory stays bounded whatever the video's length.
 import { performance } from 'node:perf_hooks';
 
-import type { Mat, VideoCapture } from '@u4/opencv4nodejs';
+import type { Mat } from '@u4/opencv4nodejs';
 import { opencv } from '@gazecoder/opencv';
-import { createDetector, faceSelector, openVideo, probeVideo, type DetectorSpec, type FaceBox, type FaceDetector } from '@gazecoder/preprocess';
+import { createDetector, faceSelector, framesOf, openVideo, probeVideo, type DetectorSpec, type FaceBox, type FaceDetector } from '@gazecoder/preprocess';
 
 import { maskMat } from './crop-region';
 import { prepareChunk, type FrameChunk } from './frame-inputs';
@@ -47,19 +47,6 @@ const jobs = new Map<number, JobState>();
 let queue: Promise<void> = Promise.resolve();
 
 const seconds = (from: number): number => (performance.now() - from) / 1000;
-
-/** Every frame of an opened video, in order, each a new BGR Mat (preprocess's decodeFrames, on a capture already open). */
-function* framesOf(capture: VideoCapture): Generator<Mat> {
-  try {
-    for (;;) {
-      const frame = capture.read();
-      if (frame.empty) return;
-      yield frame;
-    }
-  } finally {
-    capture.release();
-  }
-}
 
 async function runJob(job: VideoJob, state: JobState): Promise<void> {
   const options = job.options;

@@ -15,9 +15,8 @@ export function openVideo(file: string): VideoCapture {
   }
 }
 
-/** Every frame of `file` in order, each a new BGR Mat. */
-export function* decodeFrames(file: string): Generator<Mat> {
-  const capture = openVideo(file);
+/** Every frame of an opened capture, in order, each a new BGR Mat; the capture is released at the end. */
+export function* framesOf(capture: VideoCapture): Generator<Mat> {
   try {
     for (;;) {
       const frame = capture.read();
@@ -27,4 +26,9 @@ export function* decodeFrames(file: string): Generator<Mat> {
   } finally {
     capture.release();
   }
+}
+
+/** Every frame of `file` in order, each a new BGR Mat. */
+export function* decodeFrames(file: string): Generator<Mat> {
+  yield* framesOf(openVideo(file));
 }
