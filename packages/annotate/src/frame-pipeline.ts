@@ -29,6 +29,8 @@ const WORKER_SCRIPT = join(__dirname, 'frame-worker.js');
 export const QUEUE_DEPTH = 2;
 /** An idle worker goes away after this long. */
 const IDLE_MS = 30_000;
+/** A worker that has not gone this long after SIGTERM is killed. */
+const KILL_AFTER_MS = 5_000;
 
 type Deliver = (message: FromFrameWorker) => void;
 
@@ -225,9 +227,13 @@ export class FramePipeline {
     const exited = new Promise((resolve) => child.once('exit', resolve));
     // Held until it has gone, or the host's process could end first and leave the promise hanging.
     this.#hold(child, true);
-    if (child.connected) child.disconnect();
-    else child.kill();
+    // A signal, not disconnect(): with a chunk half-read from the channel (a cancel mid-stream),
+    // Node's disconnect() waits for that message's 'message' event, which it then never emits, and
+    // the channel, the worker and this promise stayed open for ever. The worker holds nothing to flush.
+    child.kill('SIGTERM');
+    const stubborn = setTimeout(() => child.kill('SIGKILL'), KILL_AFTER_MS);
     await exited;
+    clearTimeout(stubborn);
   }
 }
 
