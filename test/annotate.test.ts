@@ -147,6 +147,47 @@ describe('gazecoder annotate', () => {
     a64.confidences.forEach((c, f) => expect(Math.abs(c - perWindow.confidences[f]!)).toBeLessThanOrEqual(1e-5));
   });
 
+  it('--jobs 2 codes a folder two videos at a time, each output byte for byte what --jobs 1 writes, a broken video failing alone', () => {
+    const folder = join(tmp.path, 'backlog');
+    mkdirSync(folder);
+    const mirrored = join(tmp.path, 'mirrored.mp4');
+    const flip = spawnSync('ffmpeg', ['-v', 'error', '-y', '-i', video, '-vf', 'hflip', '-c:v', 'libx264', '-pix_fmt', 'yuv420p', mirrored], { encoding: 'utf8' });
+    expect(flip.stderr).toBe('');
+    copyFileSync(video, join(folder, 'a.mp4'));
+    copyFileSync(mirrored, join(folder, 'b.mp4'));
+    writeFileSync(join(folder, 'c.mp4'), Buffer.from('this is not a video'));
+    copyFileSync(video, join(folder, 'd.mp4'));
+    const code = (jobs: string) => {
+      const out = join(tmp.path, `backlog-${jobs}`);
+      const run = gazecoder('annotate', folder, '--model', checkpoint, '--arch', 'regnet_y_400mf', '--output-dir', out, '--device', 'cpu', '--output-format', 'raw_output,compressed', '--jobs', jobs, '--json');
+      return { run, out, summary: JSON.parse(run.stdout) as { jobs: number; annotated: Array<{ video: string }>; failed: Array<{ video: string; error: string }> } };
+    };
+    const one = code('1');
+    const two = code('2');
+    for (const { run, summary } of [one, two]) {
+      expect(run.code).toBe(1);
+      expect(summary.annotated.map((v) => v.video)).toEqual(['a.mp4', 'b.mp4', 'd.mp4'].map((f) => join(folder, f)));
+      expect(summary.failed).toEqual([{ video: join(folder, 'c.mp4'), error: expect.stringMatching(/c\.mp4: ffprobe cannot read it/) }]);
+    }
+    expect([one.summary.jobs, two.summary.jobs]).toEqual([1, 2]);
+    expect(readdirSync(two.out).sort()).toEqual(['a.npz', 'a.txt', 'b.npz', 'b.txt', 'd.npz', 'd.txt']);
+    for (const file of readdirSync(one.out)) expect(readFileSync(join(two.out, file))).toEqual(readFileSync(join(one.out, file)));
+    // The mirrored video is coded differently, so the lanes did not mix up their videos.
+    expect(readFileSync(join(two.out, 'b.txt'), 'utf8')).not.toBe(readFileSync(join(two.out, 'a.txt'), 'utf8'));
+    // Two at once: the second video started before the first was done.
+    const events = (run: { stderr: string }) => run.stderr.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as { event: string; video?: string });
+    const order = (run: { stderr: string }) => events(run).filter((e) => e.event === 'start' || e.event === 'done').map((e) => `${e.event} ${e.video}`);
+    expect(order(one.run).slice(0, 3)).toEqual(['start a.mp4', 'done a.mp4', 'start b.mp4']);
+    expect(order(two.run).slice(0, 2)).toEqual(['start a.mp4', 'start b.mp4']);
+
+    const zero = gazecoder('annotate', folder, '--model', checkpoint, '--jobs', '0');
+    expect(zero.code).toBe(1);
+    expect(zero.stderr).toMatch(/--jobs/);
+    const stream = gazecoder('annotate', '-', '--model', checkpoint, '--jobs', '2');
+    expect(stream.code).toBe(1);
+    expect(stream.stderr).toMatch(/--jobs: not available yet for a stream source/);
+  });
+
   it('reports a missing or corrupt video with its reason, annotates the rest of the folder, and exits 1', () => {
     const folder = join(tmp.path, 'batch');
     mkdirSync(folder);

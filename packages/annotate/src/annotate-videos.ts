@@ -8,12 +8,12 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { type LabelOptions, type OutputFormat, outputPath, RAW_OUTPUT_SUFFIX, readIllegalTransitions, refuseExisting, tempSibling, uiLabelsText, videoStem, writeCompressed, writeFileAtomic, writeRawOutput } from '@gazecoder/formats';
 import { detectorSpec, type DetectorSpec, type FaceSelection } from '@gazecoder/preprocess';
 import { SILENT_PROGRESS, type ProgressReporter } from '@gazecoder/progress';
-import { framesPerWindow, Model, runModelSettings } from '@gazecoder/torch';
+import { framesPerWindow, Model, runModelSettings, runtimeInfo } from '@gazecoder/torch';
 
 import { annotateVideo, type FrameSink, type VideoAnnotation, type WindowShape } from './annotate-video';
 import { DecoratedFramesSink, VideoSink } from './decorate';
 import { DEFAULT_IMAGE_SIZE, noStageTimes, type FrameReaderOptions, type StageTimes } from './frame-inputs';
-import { framePipeline } from './frame-pipeline';
+import { FramePipeline, framePipeline } from './frame-pipeline';
 import { IMAGENET, type Normalization } from './normalize';
 import { checkCrop, cropRegion, isWholeFrame, type Crop, type CropMode } from './crop-region';
 import { filterVideos, listVideos } from './video-sources';
@@ -71,6 +71,12 @@ export interface AnnotateOptions {
   picInPic?: boolean;
   /** iCatcher+'s --output_file_suffix: raw_output's file suffix (default .txt) */
   outputFileSuffix?: string;
+  /**
+   * videos of a folder coded at once, each lane with its own model and frame worker process
+   * (default: one per GPU where `device` is `auto` or `cuda` on a CUDA machine, each on its own GPU;
+   * else 1). On CPU the lanes share the cores.
+   */
+  jobs?: number;
 }
 
 export interface AnnotatedVideo {
@@ -89,9 +95,18 @@ export interface AnnotateSummary {
   arch: string;
   /** side of the face crops the model saw (the run's imageSize, else 100) */
   imageSize: number;
+  /** the lanes' devices, comma-separated where they differ (`cuda:0,cuda:1`) */
   device: string;
+  /** videos coded at once */
+  jobs: number;
   annotated: AnnotatedVideo[];
   failed: Array<{ video: string; error: string }>;
+}
+
+/** What one lane codes its videos with. */
+interface Lane {
+  reader: Omit<FrameReaderOptions, 'keepFrames'>;
+  runnerFor: () => WindowRunner;
 }
 
 interface Settings {
@@ -124,6 +139,34 @@ function checkOptions(options: AnnotateOptions, formats: readonly OutputFormat[]
   if (options.cropPercent !== undefined || options.cropModes !== undefined) checkCrop({ percent: options.cropPercent ?? 0, modes: options.cropModes ?? ['top'] });
   if (options.fdSkipFrames !== undefined && !(Number.isSafeInteger(options.fdSkipFrames) && options.fdSkipFrames >= 0)) throw new Error(`--fd-skip-frames must be a non-negative integer, got ${options.fdSkipFrames}`);
   if (options.outputFileSuffix === '') throw new Error('--output-file-suffix must not be empty');
+  if (options.jobs !== undefined && !(Number.isInteger(options.jobs) && options.jobs > 0)) throw new Error(`--jobs must be a positive integer, got ${options.jobs}`);
+}
+
+/**
+ * Each lane's device: `auto` or `cuda` on a CUDA machine spreads the lanes over the GPUs (one lane
+ * per GPU unless `jobs` says otherwise); any other device (cpu, cuda:N) is every lane's.
+ */
+function laneDevices(device: string, jobs: number | undefined, videos: number): string[] {
+  const gpus = runtimeInfo().gpus.map((gpu) => gpu.index);
+  const spread = gpus.length > 0 && (device === 'auto' || device === 'cuda');
+  const lanes = Math.max(1, Math.min(videos, jobs ?? (spread ? gpus.length : 1)));
+  return Array.from({ length: lanes }, (_, k) => (spread ? `cuda:${gpus[k % gpus.length]}` : device));
+}
+
+/** A model of `arch` with the weights of `checkpoint`, on `device`; the error says what is wrong with the file. */
+async function loadModel(checkpoint: string, arch: string, window: number, device: string, verifyCrc: boolean): Promise<Model> {
+  const model = await Model.create({ arch, kind: 'gaze', window, device });
+  try {
+    await model.loadWeights(checkpoint, { verifyCrc });
+    return model;
+  } catch (error) {
+    model.dispose();
+    // The loader lists every bad key; the first few say enough.
+    const lines = (error as Error).message.split('\n');
+    const head = lines.slice(0, 4).join('\n  ') + (lines.length > 4 ? `\n  … and ${lines.length - 4} more` : '');
+    const hint = DAMAGED.test(lines[0] ?? '') ? 'the file is damaged: copy or download it again' : `is it a ${arch} gaze model? --arch names another architecture`;
+    throw new Error(`${checkpoint}: cannot load it as a ${arch} GazeCodingModel:\n  ${head}\n(${hint})`);
+  }
 }
 
 /** Runs one video and writes its outputs; every file appears whole or not at all. */
@@ -215,43 +258,59 @@ export async function annotateVideos(options: AnnotateOptions): Promise<Annotate
   const progress = options.progress ?? SILENT_PROGRESS;
 
   const window = framesPerWindow(shape.windowSize, shape.stride);
-  const model = await Model.create({ arch, kind: 'gaze', window, device: options.device ?? 'auto' });
+  const devices = laneDevices(options.device ?? 'auto', options.jobs, videos.length);
+  // One model and one frame worker process per lane; the first lane uses the process's shared worker.
+  const models: Model[] = [];
+  const pipelines: FramePipeline[] = [];
   try {
-    try {
-      await model.loadWeights(options.model, { verifyCrc: options.verifyCrc ?? true });
-    } catch (error) {
-      // The loader lists every bad key; the first few say enough.
-      const lines = (error as Error).message.split('\n');
-      const head = lines.slice(0, 4).join('\n  ') + (lines.length > 4 ? `\n  … and ${lines.length - 4} more` : '');
-      const hint = DAMAGED.test(lines[0] ?? '') ? 'the file is damaged: copy or download it again' : `is it a ${arch} gaze model? --arch names another architecture`;
-      throw new Error(`${options.model}: cannot load it as a ${arch} GazeCodingModel:\n  ${head}\n(${hint})`);
-    }
-    // Probing, decoding, detection, crops and normalisation run in a worker process (frame-pipeline.ts).
+    for (const device of devices) models.push(await loadModel(options.model, arch, window, device, options.verifyCrc ?? true));
+    // Probing, decoding, detection, crops and normalisation run in worker processes (frame-pipeline.ts).
     const detector = detectorSpec(options.detector);
-    const pipeline = framePipeline();
-    await pipeline.prepare(detector);
-    const reader = { pipeline, detector, selection: options.faceSelection ?? ('score' as const), normalization, imageSize, chunkSize: batchSize };
-    const runnerFor = (): WindowRunner => (options.encodeOnce === false ? new PerWindowForwardRunner(model, window, batchSize, imageSize) : new SharedEmbeddingRunner(model, window, batchSize, imageSize));
+    for (let k = 0; k < devices.length; k += 1) pipelines.push(k === 0 ? framePipeline() : new FramePipeline());
+    await Promise.all(pipelines.map((pipeline) => pipeline.prepare(detector)));
+    const lane = (k: number): Lane => {
+      const model = models[k] as Model;
+      return {
+        reader: { pipeline: pipelines[k] as FramePipeline, detector, selection: options.faceSelection ?? ('score' as const), normalization, imageSize, chunkSize: batchSize },
+        runnerFor: () => (options.encodeOnce === false ? new PerWindowForwardRunner(model, window, batchSize, imageSize) : new SharedEmbeddingRunner(model, window, batchSize, imageSize)),
+      };
+    };
 
-    const summary: AnnotateSummary = { arch, imageSize, device: model.device, annotated: [], failed: [] };
+    const outcomes: Array<{ done: AnnotatedVideo } | { error: string }> = [];
     progress.begin(videos.length, 0);
-    for (const video of videos) {
-      // Progress names a video by its file name; the summary keeps the path.
-      const id = basename(video);
-      progress.videoStarted(id);
-      try {
-        const done = await annotateOne(video, runnerFor, shape, reader, settings, (frames, expected) => progress.videoProgress(id, frames, expected));
-        summary.annotated.push(done);
-        progress.videoDone(id, done.frames, done.faces);
-      } catch (error) {
-        const message = (error as Error).message ?? String(error);
-        summary.failed.push({ video, error: message });
-        progress.videoFailed(id, message);
-      }
-    }
+    let next = 0;
+    // Each lane takes the next video until none is left; one that fails does not stop the others.
+    await Promise.all(
+      devices.map(async (_, k) => {
+        const { reader, runnerFor } = lane(k);
+        for (let i = next++; i < videos.length; i = next++) {
+          const video = videos[i] as string;
+          // Progress names a video by its file name; the summary keeps the path.
+          const id = basename(video);
+          progress.videoStarted(id);
+          try {
+            const done = await annotateOne(video, runnerFor, shape, reader, settings, (frames, expected) => progress.videoProgress(id, frames, expected));
+            outcomes[i] = { done };
+            progress.videoDone(id, done.frames, done.faces);
+          } catch (error) {
+            const message = (error as Error).message ?? String(error);
+            outcomes[i] = { error: message };
+            progress.videoFailed(id, message);
+          }
+        }
+      }),
+    );
+    const summary: AnnotateSummary = { arch, imageSize, device: [...new Set(models.map((m) => m.device))].join(','), jobs: devices.length, annotated: [], failed: [] };
+    // In the source's order, whichever lane finished first.
+    outcomes.forEach((outcome, i) => {
+      if ('done' in outcome) summary.annotated.push(outcome.done);
+      else summary.failed.push({ video: videos[i] as string, error: outcome.error });
+    });
     progress.end();
     return summary;
   } finally {
-    model.dispose();
+    for (const model of models) model.dispose();
+    // The lanes' own workers go now; the shared one stays for the next run (it closes when idle).
+    await Promise.all(pipelines.slice(1).map((pipeline) => pipeline.close()));
   }
 }

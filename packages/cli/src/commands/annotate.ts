@@ -32,6 +32,7 @@ interface AnnotateFlags extends DetectorFlags {
   videoFilter?: string;
   picInPic?: boolean;
   outputFileSuffix: string;
+  jobs?: number;
 }
 
 /** `--crop-percent`: an integer, as iCatcher+'s type=int (its range is checked with the modes). */
@@ -64,7 +65,7 @@ function formats(value: string, previous: Array<OutputFormat | 'jsonl'> | undefi
 function describe(summary: AnnotateSummary): string {
   const lines = summary.annotated.map((v) => `${v.video}: ${v.frames} frames, ${v.faces} with a face -> ${v.outputs.join(', ')}`);
   for (const f of summary.failed) lines.push(`FAILED ${f.video}: ${f.error}`);
-  lines.push(`${summary.annotated.length} video(s) annotated, ${summary.failed.length} failed (${summary.arch}, ${summary.imageSize} px crops, on ${summary.device})`);
+  lines.push(`${summary.annotated.length} video(s) annotated, ${summary.failed.length} failed (${summary.arch}, ${summary.imageSize} px crops, on ${summary.device}${summary.jobs > 1 ? `, ${summary.jobs} at once` : ''})`);
   return lines.join('\n');
 }
 
@@ -73,7 +74,7 @@ async function runAnnotate(source: string, flags: AnnotateFlags): Promise<void> 
   if (!(FACE_SELECTIONS as readonly string[]).includes(flags.faceSelection)) throw new Error(`--face-selection must be one of ${FACE_SELECTIONS.join(', ')}, got '${flags.faceSelection}'`);
   // A stream (-, a URL) or jsonl: frame by frame to stdout, each line as soon as its answer is final.
   if (isStreamSource(source) || flags.outputFormat?.includes('jsonl')) {
-    const unsupported = (['illegalTransitions', 'cropPercent', 'cropMode', 'fdSkipFrames', 'videoFilter', 'picInPic', 'outputVideo', 'onOff'] as const).filter((k) => flags[k] !== undefined && flags[k] !== false);
+    const unsupported = (['illegalTransitions', 'cropPercent', 'cropMode', 'fdSkipFrames', 'videoFilter', 'picInPic', 'outputVideo', 'onOff', 'jobs'] as const).filter((k) => flags[k] !== undefined && flags[k] !== false);
     if (unsupported.length > 0) throw new Error(`${unsupported.map((k) => `--${k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`).join(', ')}: not available yet for a stream source or jsonl (they need the file's outputs)`);
     if (flags.outputFormat?.some((f) => f !== 'jsonl')) throw new Error(`--output-format ${flags.outputFormat.join(',')}: ${isStreamSource(source) ? 'a stream source (-, a URL)' : 'with jsonl, a video'} is written as jsonl only (one line per frame on stdout)`);
     await runAnnotateStream(source, {
@@ -110,13 +111,14 @@ async function runAnnotate(source: string, flags: AnnotateFlags): Promise<void> 
     ...(flags.videoFilter !== undefined ? { videoFilter: flags.videoFilter } : {}),
     picInPic: flags.picInPic ?? false,
     outputFileSuffix: flags.outputFileSuffix,
+    ...(flags.jobs !== undefined ? { jobs: flags.jobs } : {}),
     // Bars for a person at a terminal, JSON lines for logs and programs; both on stderr.
     progress: process.stderr.isTTY ? new TerminalProgress(process.stderr) : new JsonLinesProgress(process.stderr),
   });
   const { annotated, failed } = summary;
   process.stdout.write(
     flags.json
-      ? `${JSON.stringify({ arch: summary.arch, imageSize: summary.imageSize, device: summary.device, annotated: annotated.map(({ annotation: _, ...v }) => v), failed }, null, 2)}\n`
+      ? `${JSON.stringify({ arch: summary.arch, imageSize: summary.imageSize, device: summary.device, jobs: summary.jobs, annotated: annotated.map(({ annotation: _, ...v }) => v), failed }, null, 2)}\n`
       : `${describe(summary)}\n`,
   );
   if (failed.length > 0) {
@@ -150,6 +152,7 @@ export function registerAnnotateCommand(program: Command): void {
       .option('--video-filter <path>', 'a folder source codes only the videos whose name (without extension) names an entry of this folder, as iCatcher+, or a line of this file')
       .option('--pic-in-pic', 'decorated frames and --output-video show the face at 100x100 in the bottom-left corner')
       .option('--output-file-suffix <suffix>', "raw_output's file suffix", '.txt')
+      .option('--jobs <n>', 'videos of a folder coded at once, each with its own model and frame worker (default: one per GPU with --device auto or cuda on a CUDA machine, else 1; on CPU they share the cores)', positiveInteger('--jobs'))
       .option('--json', 'print the summary as JSON'),
   ).action(runAnnotate);
 }
