@@ -84,7 +84,12 @@ Commands: ${list.map((c) => `[\`${c.name}\`](#${c.name})`).join(' · ')}
 ${fence(top)}${notes('global')}`;
 
 for (const { name, description } of list) {
-  page += `\n## ${name}\n\n${description}\n\n${fence(help(name))}${notes(name)}`;
+  const own = help(name);
+  page += `\n## ${name}\n\n${description}\n\n${fence(own)}`;
+  // A command with subcommands (`models fetch`, `models list`): each one's help too.
+  const subcommands = own.includes('\nCommands:') ? commands(own) : [];
+  for (const sub of subcommands) page += `\n### ${name} ${sub.name}\n\n${fence(help(name, sub.name))}`;
+  page += notes(name);
 }
 
 mkdirSync(dirname(out), { recursive: true });

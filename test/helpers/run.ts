@@ -1,5 +1,5 @@
 // Running the real CLI and the Python reference from tests.
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -24,6 +24,22 @@ export const GAZECODER_BIN = join(__dirname, '..', '..', 'node_modules', '.bin',
 export function gazecoder(...args: string[]): RunResult {
   const run = spawnSync('npx', ['gazecoder', ...args], { encoding: 'utf8' });
   return { code: run.status, stdout: run.stdout, stderr: run.stderr };
+}
+
+/**
+ * `npx gazecoder …` without blocking this process's event loop (for tests that serve the CLI from
+ * here, e.g. an HTTP server on loopback); `env` is added to the environment.
+ */
+export function gazecoderAsync(args: string[], env: NodeJS.ProcessEnv = {}): Promise<RunResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('npx', ['gazecoder', ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
 }
 
 /** Runs a script of test/python with Debian's interpreter, which has torch and torchvision. */

@@ -6,6 +6,7 @@ import { existsSync } from 'node:fs';
 import type { Readable } from 'node:stream';
 
 import { className, mirrorId } from '@gazecoder/formats';
+import { resolveModelFile } from '@gazecoder/models';
 import { detectorSpec, type DetectorSpec, type FaceSelection } from '@gazecoder/preprocess';
 import { framesPerWindow, Model, runModelSettings } from '@gazecoder/torch';
 
@@ -16,7 +17,7 @@ import { IMAGENET } from './normalize';
 import { PerWindowForwardRunner, SharedEmbeddingRunner } from './window-runner';
 
 export interface StreamOptions {
-  /** GazeCodingModel weights (.pth), as annotateVideos takes them */
+  /** GazeCodingModel weights (.pth) or a cached model's name, as annotateVideos takes them */
   model: string;
   arch?: string;
   device?: string;
@@ -52,7 +53,8 @@ function sourceName(source: string | Readable): string {
  * string is a file or a URL. Yields every frame's answer in order, as soon as it is final; rejects
  * with one clear error naming the source when it is not a video (what was yielded before stays).
  */
-export async function* annotateStream(source: string | Readable, options: StreamOptions, { signal }: { signal?: AbortSignal } = {}): AsyncGenerator<FrameAnswer> {
+export async function* annotateStream(source: string | Readable, given: StreamOptions, { signal }: { signal?: AbortSignal } = {}): AsyncGenerator<FrameAnswer> {
+  const options = { ...given, model: resolveModelFile(given.model) };
   const name = sourceName(source);
   const input = source === '-' ? process.stdin : typeof source === 'string' ? undefined : source;
   const file = input ? 'pipe:0' : (source as string);

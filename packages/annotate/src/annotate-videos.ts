@@ -6,6 +6,7 @@ import { mkdir, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 
 import { type LabelOptions, type OutputFormat, outputPath, RAW_OUTPUT_SUFFIX, readIllegalTransitions, refuseExisting, tempSibling, uiLabelsText, videoStem, writeCompressed, writeFileAtomic, writeRawOutput } from '@gazecoder/formats';
+import { resolveModelFile } from '@gazecoder/models';
 import { detectorSpec, type DetectorSpec, type FaceSelection } from '@gazecoder/preprocess';
 import { SILENT_PROGRESS, type ProgressReporter } from '@gazecoder/progress';
 import { framesPerWindow, Model, runModelSettings, runtimeInfo } from '@gazecoder/torch';
@@ -25,7 +26,7 @@ const DAMAGED = /is corrupt \(CRC-32 /;
 export interface AnnotateOptions {
   /** a video file, or a folder whose video files are all annotated */
   source: string;
-  /** GazeCodingModel weights (.pth): a `gazecoder train` checkpoint (its config.json gives arch, crop size, window and normalisation) or iCatcher+'s */
+  /** GazeCodingModel weights (.pth): a `gazecoder train` checkpoint (its config.json gives arch, crop size, window and normalisation) or iCatcher+'s; or a cached model's name (`icatcher+_lookit_regnet`, see `gazecoder models`) */
   model: string;
   /** image encoder (default: the config.json beside the checkpoint, else regnet_y_16gf) */
   arch?: string;
@@ -232,7 +233,9 @@ async function annotateOne(video: string, runnerFor: () => WindowRunner, shape: 
  * Rejects when the model cannot be loaded or a flag is wrong; a video that fails (unreadable,
  * output exists without `overwrite`, …) is listed in `failed` with its reason and the rest go on.
  */
-export async function annotateVideos(options: AnnotateOptions): Promise<AnnotateSummary> {
+export async function annotateVideos(given: AnnotateOptions): Promise<AnnotateSummary> {
+  // A cached model's name (icatcher+_lookit_regnet) stands for its file.
+  const options = { ...given, model: resolveModelFile(given.model) };
   const formats = options.outputFormats ?? ['raw_output'];
   checkOptions(options, formats);
   const listed = listVideos(options.source);

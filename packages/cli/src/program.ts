@@ -8,6 +8,7 @@ import { registerEvalCommand } from './commands/eval';
 import { registerFacesCommand } from './commands/faces';
 import { registerInfoCommand } from './commands/info';
 import { registerModelCommand } from './commands/model';
+import { registerModelsCommand } from './commands/models';
 import { registerPreprocessCommand } from './commands/preprocess';
 import { registerReportCommand } from './commands/report';
 import { registerSmoothCommand } from './commands/smooth';
@@ -30,6 +31,7 @@ export function buildProgram(): Command {
     });
   registerInfoCommand(program);
   registerModelCommand(program);
+  registerModelsCommand(program);
   registerTrainCommand(program);
   registerPreprocessCommand(program);
   registerFacesCommand(program);

@@ -31,8 +31,12 @@ export { preprocess, detectFaces, VideoError } from '@gazecoder/preprocess';
 export type { PreprocessOptions, PreprocessSummary, FrameFaces, ProgressReporter } from '@gazecoder/preprocess';
 
 // Coding videos with a trained model, in iCatcher+'s output formats.
-export { annotateVideos } from '@gazecoder/annotate';
-export type { AnnotateOptions, AnnotateSummary, AnnotatedVideo } from '@gazecoder/annotate';
+export { annotateVideos, annotateStream } from '@gazecoder/annotate';
+export type { AnnotateOptions, AnnotateSummary, AnnotatedVideo, FrameAnswer, StreamOptions } from '@gazecoder/annotate';
+
+// The model cache: iCatcher+'s released models fetched by name, and names resolved to cached files.
+export { fetchModelArchive, cachedArchive, resolveModelFile, modelCacheFolder } from '@gazecoder/models';
+export type { CachedArchive, FetchOptions as ModelFetchOptions } from '@gazecoder/models';
 
 // Reliability metrics as iCatcher+ defines them.
 export { compareCodings, summarizeComparisons, cohensKappa, classificationMetrics } from '@gazecoder/evaluate';

@@ -133,7 +133,7 @@ export function registerAnnotateCommand(program: Command): void {
       .command('annotate')
       .description("code every frame of a video (or of each video in a folder) with a gaze model, as iCatcher+'s CLI does")
       .argument('<source>', 'a video file, a folder whose video files are all annotated, - (a video stream on stdin, e.g. MPEG-TS or Matroska) or a URL ffmpeg opens')
-      .requiredOption('--model <checkpoint.pth>', 'GazeCodingModel weights: best.pth of a `gazecoder train` run (its config.json gives arch and window) or an iCatcher+ model')
+      .requiredOption('--model <checkpoint.pth>', 'GazeCodingModel weights: best.pth of a `gazecoder train` run (its config.json gives arch and window), an iCatcher+ model, or a cached model by name (icatcher+_lookit_regnet: see gazecoder models)')
       .option('--arch <name>', "image encoder (default: the run's config.json, else regnet_y_16gf)")
       .option('--output-dir <dir>', 'where the outputs go', '.')
       .option('--output-format <format>', 'raw_output (<video>.txt), compressed (<video>.npz) or ui (<video>/labels.txt + decorated_frames/); several comma-separated (default raw_output); or jsonl alone: one JSON line per frame (frame, time, class, confidence) on stdout as soon as it is final (the default for - and URLs; --batch-size is then the frames per chunk, default 4)', formats)
