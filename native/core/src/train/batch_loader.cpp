@@ -63,9 +63,11 @@ BatchLoader::~BatchLoader() { stopWorkers(); }
 std::optional<Batch> BatchLoader::next() {
   std::unique_lock<std::mutex> lock(mutex_);
   if (nextToConsume_ >= batches_) return std::nullopt;
-  changed_.wait(lock, [&] { return error_ || ready_.count(nextToConsume_) > 0; });
+  // Batches before the failed one still come, in order: every one of them was taken by a worker
+  // before the failure stopped them, so each is ready or on its way (or fails first).
+  changed_.wait(lock, [&] { return ready_.count(nextToConsume_) > 0 || (error_ && errorIndex_ == nextToConsume_); });
   auto found = ready_.find(nextToConsume_);
-  if (found == ready_.end()) std::rethrow_exception(error_);  // batches before the failed one still come
+  if (found == ready_.end()) std::rethrow_exception(error_);
   Batch batch = std::move(found->second);
   ready_.erase(found);
   ++nextToConsume_;
@@ -94,7 +96,11 @@ void BatchLoader::work() {
       }
     } catch (...) {
       std::lock_guard<std::mutex> lock(mutex_);
-      if (!error_) error_ = std::current_exception();
+      // The earliest failure is the one the consumer meets (workers may fail out of order).
+      if (!error_ || index < errorIndex_) {
+        error_ = std::current_exception();
+        errorIndex_ = index;
+      }
     }
     changed_.notify_all();
   }

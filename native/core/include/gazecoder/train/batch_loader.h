@@ -75,7 +75,8 @@ class BatchLoader {
   int64_t nextToProduce_;
   int64_t nextToConsume_;
   std::map<int64_t, Batch> ready_;
-  std::exception_ptr error_;
+  std::exception_ptr error_;  // of the first batch that failed, errorIndex_
+  int64_t errorIndex_ = 0;
   bool stopping_ = false;
   std::mutex mutex_;
   std::condition_variable changed_;
