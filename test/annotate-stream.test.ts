@@ -4,7 +4,7 @@
 // not video ends with one clear error naming stdin.
 import { execFileSync, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Writable } from 'node:stream';
 
@@ -13,7 +13,7 @@ import { className, LABEL, rng } from '@gazecoder/formats';
 import { drawFace, identity, writeVideo, type Gaze } from '@gazecoder/synth';
 import { Model } from '@gazecoder/torch';
 
-import { GAZECODER_BIN, tempDir } from './helpers/run';
+import { GAZECODER_BIN, gazecoder, tempDir } from './helpers/run';
 
 const tmp = tempDir('annotate-stream');
 afterAll(() => tmp.cleanup());
@@ -117,6 +117,24 @@ describe('gazecoder annotate - (a stream on stdin)', () => {
     expect(run.lines.map((answer) => ({ frame: answer.frame, class: answer.class, confidence: answer.confidence }))).toEqual(expected);
     run.lines.forEach((answer) => expect(answer.time).toBeCloseTo(answer.frame / 30, 9));
     expect(expected.filter((e) => e.class === 'noface')).toHaveLength(6);
+  });
+
+  it('refuses a camera that does not exist (--source webcam:N), a malformed one, and two sources, each naming it', () => {
+    // /dev/video* is absent on this machine: the error path is what can be run here.
+    const absent = Array.from({ length: 64 }, (_, n) => n).find((n) => !existsSync(`/dev/video${n}`)) as number;
+    const missing = gazecoder('annotate', '--source', `webcam:${absent}`, '--model', checkpoint, '--arch', 'regnet_y_400mf', '--device', 'cpu');
+    expect(missing.code).toBe(1);
+    expect(missing.stdout).toBe('');
+    expect(missing.stderr).toContain(`gazecoder: webcam:${absent}: no such camera (/dev/video${absent} does not exist)`);
+    const malformed = gazecoder('annotate', '--source', 'webcam:front', '--model', checkpoint);
+    expect(malformed.code).toBe(1);
+    expect(malformed.stderr).toContain("--source must be webcam or webcam:N (N a camera index), got 'webcam:front'");
+    const both = gazecoder('annotate', video, '--source', 'webcam', '--model', checkpoint);
+    expect(both.code).toBe(1);
+    expect(both.stderr).toContain(`give the source once: '${video}' or --source webcam`);
+    const none = gazecoder('annotate', '--model', checkpoint);
+    expect(none.code).toBe(1);
+    expect(none.stderr).toContain('annotate needs a source');
   });
 
   it('ends a stream that is not video with one clear error naming stdin, and an aborted annotateStream closes its source', async () => {

@@ -1,5 +1,5 @@
-// `annotateStream`: one video source — a file, a URL ffmpeg/OpenCV opens (rtsp://, http://, …), or a
-// stream (stdin as `-`, any Readable) — coded frame by frame, each frame's answer yielded as soon as
+// `annotateStream`: one video source — a file, a URL ffmpeg/OpenCV opens (rtsp://, http://, …), a
+// camera (`webcam[:N]`), or a stream (stdin as `-`, any Readable) — coded frame by frame, each frame's answer yielded as soon as
 // it is final (once the windows that need the frame have run: about 8 frames after it arrives, plus
 // the chunk being filled). Aborting the signal stops it and closes the source.
 import { existsSync } from 'node:fs';
@@ -7,7 +7,7 @@ import type { Readable } from 'node:stream';
 
 import { className, mirrorId } from '@gazecoder/formats';
 import { resolveModelFile } from '@gazecoder/models';
-import { detectorSpec, type DetectorSpec, type FaceSelection } from '@gazecoder/preprocess';
+import { detectorSpec, webcamIndex, type DetectorSpec, type FaceSelection } from '@gazecoder/preprocess';
 import { framesPerWindow, Model, runModelSettings } from '@gazecoder/torch';
 
 import { annotateVideo, type FrameSink } from './annotate-video';
@@ -49,8 +49,8 @@ function sourceName(source: string | Readable): string {
 }
 
 /**
- * Codes `source` frame by frame: `-` reads a video stream on stdin, a Readable is read as one, a
- * string is a file or a URL. Yields every frame's answer in order, as soon as it is final; rejects
+ * Codes `source` frame by frame: `-` reads a video stream on stdin, a Readable is read as one,
+ * `webcam` / `webcam:N` is camera N, any other string is a file or a URL. Yields every frame's answer in order, as soon as it is final; rejects
  * with one clear error naming the source when it is not a video (what was yielded before stays).
  */
 export async function* annotateStream(source: string | Readable, given: StreamOptions, { signal }: { signal?: AbortSignal } = {}): AsyncGenerator<FrameAnswer> {
@@ -58,7 +58,7 @@ export async function* annotateStream(source: string | Readable, given: StreamOp
   const name = sourceName(source);
   const input = source === '-' ? process.stdin : typeof source === 'string' ? undefined : source;
   const file = input ? 'pipe:0' : (source as string);
-  if (!input && !URL_LIKE.test(file) && !existsSync(file)) throw new Error(`${file}: no such video`);
+  if (!input && !URL_LIKE.test(file) && webcamIndex(file) === undefined && !existsSync(file)) throw new Error(`${file}: no such video`);
   if (!existsSync(options.model)) throw new Error(`${options.model}: no such checkpoint (--model)`);
   const chunkSize = options.chunkSize ?? 4;
   if (!(Number.isInteger(chunkSize) && chunkSize > 0)) throw new Error(`chunkSize must be a positive integer, got ${chunkSize}`);

@@ -16,7 +16,7 @@ export { datasetStats, formatDatasetStats, type DatasetStats, type GroupStats } 
 export type { Agreement } from './dataset/video-stats';
 export { JsonLinesProgress, TerminalProgress, type ProgressReporter } from '@gazecoder/progress';
 export { VideoError, probeVideo, type VideoProbe } from './video/probe';
-export { decodeFrames, framesOf, openVideo } from './video/frames';
+export { decodeFrames, framesOf, openVideo, webcamIndex } from './video/frames';
 
 // The per-frame steps of preprocessing, for other pipelines over videos (gazecoder annotate).
 export { createDetector } from './detect/create-detector';

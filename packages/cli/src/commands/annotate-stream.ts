@@ -3,12 +3,13 @@
 import { performance } from 'node:perf_hooks';
 
 import { annotateStream, type StreamOptions } from '@gazecoder/annotate';
+import { webcamIndex } from '@gazecoder/preprocess';
 
 const URL_LIKE = /^[a-z][a-z0-9+.-]*:\/\//i;
 
-/** `-` (stdin) or a URL: a source read as a stream. */
+/** `-` (stdin), a URL or a camera (`webcam[:N]`): a source read as a stream. */
 export function isStreamSource(source: string): boolean {
-  return source === '-' || URL_LIKE.test(source);
+  return source === '-' || URL_LIKE.test(source) || webcamIndex(source) !== undefined;
 }
 
 /**

@@ -2,7 +2,7 @@
 // a folder of videos (raw_output text, compressed .npz, ui folder, optional decorated MP4).
 import { OUTPUT_FORMATS, type OutputFormat } from '@gazecoder/formats';
 import { annotateVideos, CROP_MODES, parseCropModes, type AnnotateSummary, type CropMode } from '@gazecoder/annotate';
-import { FACE_SELECTIONS, type FaceSelection } from '@gazecoder/preprocess';
+import { FACE_SELECTIONS, webcamIndex, type FaceSelection } from '@gazecoder/preprocess';
 import { JsonLinesProgress, TerminalProgress } from '@gazecoder/progress';
 import { checkArchitecture } from '@gazecoder/torch';
 import { InvalidArgumentError, type Command } from 'commander';
@@ -33,6 +33,13 @@ interface AnnotateFlags extends DetectorFlags {
   picInPic?: boolean;
   outputFileSuffix: string;
   jobs?: number;
+  source?: string;
+}
+
+/** `--source webcam[:N]`. */
+function camera(value: string): string {
+  if (webcamIndex(value) === undefined) throw new InvalidArgumentError(`--source must be webcam or webcam:N (N a camera index), got '${value}'`);
+  return value;
 }
 
 /** `--crop-percent`: an integer, as iCatcher+'s type=int (its range is checked with the modes). */
@@ -69,14 +76,17 @@ function describe(summary: AnnotateSummary): string {
   return lines.join('\n');
 }
 
-async function runAnnotate(source: string, flags: AnnotateFlags): Promise<void> {
+async function runAnnotate(given: string | undefined, flags: AnnotateFlags): Promise<void> {
+  if (given !== undefined && flags.source !== undefined) throw new Error(`give the source once: '${given}' or --source ${flags.source}`);
+  const source = given ?? flags.source;
+  if (source === undefined) throw new Error('annotate needs a source: a video, a folder, -, a URL, or --source webcam[:N]');
   if (flags.arch !== undefined) checkArchitecture(flags.arch);
   if (!(FACE_SELECTIONS as readonly string[]).includes(flags.faceSelection)) throw new Error(`--face-selection must be one of ${FACE_SELECTIONS.join(', ')}, got '${flags.faceSelection}'`);
   // A stream (-, a URL) or jsonl: frame by frame to stdout, each line as soon as its answer is final.
   if (isStreamSource(source) || flags.outputFormat?.includes('jsonl')) {
     const unsupported = (['illegalTransitions', 'cropPercent', 'cropMode', 'fdSkipFrames', 'videoFilter', 'picInPic', 'outputVideo', 'onOff', 'jobs'] as const).filter((k) => flags[k] !== undefined && flags[k] !== false);
-    if (unsupported.length > 0) throw new Error(`${unsupported.map((k) => `--${k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`).join(', ')}: not available yet for a stream source or jsonl (they need the file's outputs)`);
-    if (flags.outputFormat?.some((f) => f !== 'jsonl')) throw new Error(`--output-format ${flags.outputFormat.join(',')}: ${isStreamSource(source) ? 'a stream source (-, a URL)' : 'with jsonl, a video'} is written as jsonl only (one line per frame on stdout)`);
+    if (unsupported.length > 0) throw new Error(`${unsupported.map((k) => `--${k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`).join(', ')}: not available yet for a stream source (-, a URL, a camera) or jsonl (they need the file's outputs)`);
+    if (flags.outputFormat?.some((f) => f !== 'jsonl')) throw new Error(`--output-format ${flags.outputFormat.join(',')}: ${isStreamSource(source) ? 'a stream source (-, a URL, a camera)' : 'with jsonl, a video'} is written as jsonl only (one line per frame on stdout)`);
     await runAnnotateStream(source, {
       model: flags.model,
       ...(flags.arch ? { arch: flags.arch } : {}),
@@ -132,11 +142,12 @@ export function registerAnnotateCommand(program: Command): void {
     program
       .command('annotate')
       .description("code every frame of a video (or of each video in a folder) with a gaze model, as iCatcher+'s CLI does")
-      .argument('<source>', 'a video file, a folder whose video files are all annotated, - (a video stream on stdin, e.g. MPEG-TS or Matroska) or a URL ffmpeg opens')
+      .argument('[source]', 'a video file, a folder whose video files are all annotated, - (a video stream on stdin, e.g. MPEG-TS or Matroska) or a URL ffmpeg opens')
+      .option('--source <camera>', 'a live camera instead: webcam or webcam:N (camera N, V4L2 /dev/videoN, as iCatcher+\'s --source_type webcam), coded as jsonl until Ctrl-C', camera)
       .requiredOption('--model <checkpoint.pth>', 'GazeCodingModel weights: best.pth of a `gazecoder train` run (its config.json gives arch and window), an iCatcher+ model, or a cached model by name (icatcher+_lookit_regnet: see gazecoder models)')
       .option('--arch <name>', "image encoder (default: the run's config.json, else regnet_y_16gf)")
       .option('--output-dir <dir>', 'where the outputs go', '.')
-      .option('--output-format <format>', 'raw_output (<video>.txt), compressed (<video>.npz) or ui (<video>/labels.txt + decorated_frames/); several comma-separated (default raw_output); or jsonl alone: one JSON line per frame (frame, time, class, confidence) on stdout as soon as it is final (the default for - and URLs; --batch-size is then the frames per chunk, default 4)', formats)
+      .option('--output-format <format>', 'raw_output (<video>.txt), compressed (<video>.npz) or ui (<video>/labels.txt + decorated_frames/); several comma-separated (default raw_output); or jsonl alone: one JSON line per frame (frame, time, class, confidence) on stdout as soon as it is final (the default for -, URLs and cameras; --batch-size is then the frames per chunk, default 4)', formats)
       .option('--on-off', 'raw_output: write on/off instead of the classes')
       .option('--mirror-annotation', 'swap left and right')
       .option('--overwrite', 'replace existing outputs (else such a video fails, naming the file)')
