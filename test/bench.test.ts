@@ -48,6 +48,21 @@ describe('gazecoder bench --quick', () => {
     }
   });
 
+  it('sends the inference video live into annotateStream and reports each frame\'s latency', () => {
+    const row = result.rows.find((r) => r.section === 'inference');
+    const stream = row?.stream;
+    expect(stream).toBeDefined();
+    if (!row || !stream) return;
+    // Every frame of the video was answered: as many as the file run coded.
+    expect(stream.frames).toBe(Math.round((row.ours.samplesPerSecond ?? NaN) * (row.ours.secondsPerStep?.median ?? NaN)));
+    expect(stream.fps).toBe(30);
+    // An answer needs the 4 frames after its own, sent 33 ms apart: no latency is below 0.
+    for (const ms of [stream.medianMs, stream.p95Ms, stream.settledMedianMs, stream.settledP95Ms]) expect(ms).toBeGreaterThan(0);
+    expect(stream.medianMs).toBeLessThanOrEqual(stream.p95Ms);
+    expect(stream.answersPerSecond).toBeGreaterThan(0);
+    expect(readFileSync(markdownPath, 'utf8')).toMatch(/\| arch \| frames sent at \| chunk \|/);
+  });
+
   it('starts our step and PyTorch step from the same weights and batch and lands on the same loss and parameters', () => {
     const step = result.rows.find((r) => r.section === 'training step');
     const parity = step?.parity;

@@ -47,5 +47,19 @@ export function benchMarkdown(result: BenchResult): string {
       }
     }
   }
+  const streamed = result.rows.filter((r) => r.stream);
+  if (streamed.length > 0) {
+    lines.push(
+      '',
+      "Live stream: the same video sent at its frame rate (ffmpeg -re, MPEG-TS on a pipe) into annotateStream; a frame's latency runs from when it was sent to when its answer came (the window needs 4 frames after it, and the chunk being filled). The first half includes the model's load:",
+      '',
+      '| arch | frames sent at | chunk | latency median (p95), ms | after the start-up: median (p95), ms | answers/s |',
+      '|---|---|---|---|---|---|',
+    );
+    for (const r of streamed) {
+      const l = r.stream;
+      if (l) lines.push(`| ${r.arch} | ${l.fps} frames/s | ${l.chunk} | ${num(l.medianMs, 0)} (${num(l.p95Ms, 0)}) | ${num(l.settledMedianMs, 0)} (${num(l.settledP95Ms, 0)}) | ${num(l.answersPerSecond, 1)} |`);
+    }
+  }
   return `${lines.join('\n')}\n`;
 }

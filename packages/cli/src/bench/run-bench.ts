@@ -1,14 +1,15 @@
 // `gazecoder bench`: ours against reference PyTorch in one run — the training step with parity
 // (native gazecoder_step_bench vs scripts/reference/step_bench.py), end-to-end training throughput
 // (train() vs iCatcher+'s PIL/DataLoader pipeline and vs PyTorch fed from our packed arrays), and
-// inference on a video (embedding reuse vs iCatcher+'s sliding window that encodes a frame 5 times).
+// inference on a video (embedding reuse vs iCatcher+'s sliding window that encodes a frame 5 times),
+// and the latency of the same video sent live into annotateStream.
 import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { cpus, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
-import { annotateVideos, type StageTimes } from '@gazecoder/annotate';
+import { annotateStream, annotateVideos, type StageTimes } from '@gazecoder/annotate';
 import { synthesize, videoName } from '@gazecoder/synth';
 import { Model, runtimeInfo, train } from '@gazecoder/torch';
 
@@ -79,6 +80,26 @@ export interface BenchRow {
   parity?: Parity;
   /** inference: seconds per run in each stage, the mean of the timed runs */
   stages?: { ours: StageBreakdown; theirs: StageBreakdown };
+  /** inference: the same video sent live (ffmpeg -re, MPEG-TS on a pipe) into annotateStream */
+  stream?: StreamLatency;
+}
+
+/**
+ * A frame's latency: from when the live source sent it (ffmpeg -re sends frame k k/fps after it
+ * starts) to when annotateStream yielded its answer. The first half includes the model's load.
+ */
+export interface StreamLatency {
+  frames: number;
+  fps: number;
+  /** frames per chunk (the encoder's batch, what an answer waits for besides its window) */
+  chunk: number;
+  medianMs: number;
+  p95Ms: number;
+  /** over the second half of the stream, after the start-up */
+  settledMedianMs: number;
+  settledP95Ms: number;
+  /** answers per second over the whole stream; below fps, latency grows as the stream goes on */
+  answersPerSecond: number;
 }
 
 /**
@@ -286,13 +307,37 @@ async function inferenceRows(s: Settings, work: string): Promise<BenchRow[]> {
       const b = breakdown[which];
       s.log(`bench: inference, ${arch}, ${which === 'ours' ? 'embedding reuse' : 'sliding window'}: ${b.wall.toFixed(3)} s/run: decode ${b.decode.toFixed(3)}, detect ${b.detect.toFixed(3)}, crop ${b.crop.toFixed(3)}, model ${b.model.toFixed(3)}, waiting for frames ${b.wait.toFixed(3)}`);
     }
+    s.log(`bench: inference, ${arch}, live stream (ffmpeg -re into annotateStream)`);
+    const stream = await streamLatency(video, checkpoint, arch, s.device);
+    s.log(`bench: inference, ${arch}, live stream: median latency ${stream.medianMs.toFixed(0)} ms (p95 ${stream.p95Ms.toFixed(0)}), after the start-up ${stream.settledMedianMs.toFixed(0)} ms (p95 ${stream.settledP95Ms.toFixed(0)}); ${stream.answersPerSecond.toFixed(1)} answers/s for ${stream.fps} frames/s sent`);
     rows.push({
       section: 'inference', arch, config: `${frames}-frame ${synth.width}×${synth.height} video, face detection + crops + model, window 9 stride 2`,
       reference: "iCatcher+'s sliding window: every window's 5 crops through the whole model (each frame encoded 5 times), same LibTorch",
-      unit: 'frames/s', ours, theirs, ratio: ratio(ours, theirs), stages: breakdown,
+      unit: 'frames/s', ours, theirs, ratio: ratio(ours, theirs), stages: breakdown, stream,
     });
   }
   return rows;
+}
+
+/** `video` sent at its frame rate (ffmpeg -re, stream copy into MPEG-TS) into annotateStream. */
+async function streamLatency(video: string, checkpoint: string, arch: string, device: string): Promise<StreamLatency> {
+  const fps = 30; // synthesize()'s rate
+  const chunk = 4; // annotateStream's default
+  const feed = spawn('ffmpeg', ['-v', 'error', '-re', '-i', video, '-c', 'copy', '-f', 'mpegts', 'pipe:1'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const sent = performance.now();
+  const latencies: number[] = [];
+  try {
+    for await (const answer of annotateStream(feed.stdout, { model: checkpoint, arch, device, chunkSize: chunk })) latencies.push(performance.now() - sent - (answer.frame * 1000) / fps);
+  } finally {
+    feed.kill();
+  }
+  const elapsed = (performance.now() - sent) / 1000;
+  const at = (xs: number[], q: number): number => {
+    const sorted = [...xs].sort((a, b) => a - b);
+    return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? NaN;
+  };
+  const settled = latencies.slice(Math.floor(latencies.length / 2));
+  return { frames: latencies.length, fps, chunk, medianMs: at(latencies, 0.5), p95Ms: at(latencies, 0.95), settledMedianMs: at(settled, 0.5), settledP95Ms: at(settled, 0.95), answersPerSecond: latencies.length / elapsed };
 }
 
 function cpuModel(): string {
