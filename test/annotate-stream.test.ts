@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import type { Writable } from 'node:stream';
 
 import { annotateStream, annotateVideos, type FrameAnswer } from '@gazecoder/annotate';
-import { className, LABEL, rng } from '@gazecoder/formats';
+import { className, formatFixed2, LABEL, rng } from '@gazecoder/formats';
 import { drawFace, identity, writeVideo, type Gaze } from '@gazecoder/synth';
 import { Model } from '@gazecoder/torch';
 
@@ -117,6 +117,33 @@ describe('gazecoder annotate - (a stream on stdin)', () => {
     expect(run.lines.map((answer) => ({ frame: answer.frame, class: answer.class, confidence: answer.confidence }))).toEqual(expected);
     run.lines.forEach((answer) => expect(answer.time).toBeCloseTo(answer.frame / 30, 9));
     expect(expected.filter((e) => e.class === 'noface')).toHaveLength(6);
+  });
+
+  it("codes as jsonl with iCatcher+'s --illegal-transitions, --crop-percent/--crop-mode and --fd-skip-frames exactly what the file run writes with them", () => {
+    const transitions = join(__dirname, 'fixtures', 'icatcher-illegal-transitions', 'illegal_transitions_good.csv');
+    const plainDir = join(tmp.path, 'parity-plain');
+    expect(gazecoder('annotate', video, '--model', checkpoint, '--arch', 'regnet_y_400mf', '--device', 'cpu', '--batch-size', '4', '--output-dir', plainDir).code).toBe(0);
+    const plain = readFileSync(join(plainDir, 'baby.txt'), 'utf8');
+    for (const flags of [
+      ['--illegal-transitions', transitions],
+      ['--crop-percent', '40', '--crop-mode', 'left'],
+      ['--fd-skip-frames', '2'],
+      ['--illegal-transitions', transitions, '--crop-percent', '40', '--crop-mode', 'right', '--fd-skip-frames', '1'],
+    ]) {
+      const common = ['--model', checkpoint, '--arch', 'regnet_y_400mf', '--device', 'cpu', '--batch-size', '4', ...flags];
+      const out = join(tmp.path, `parity-${flags.join('-').replace(/[^a-z0-9]+/gi, '_').slice(-40)}`);
+      const file = gazecoder('annotate', video, ...common, '--output-dir', out, '--overwrite');
+      expect(file.code).toBe(0);
+      const jsonl = gazecoder('annotate', video, ...common, '--output-format', 'jsonl');
+      expect(jsonl.stderr).toMatch(/75 frames coded/);
+      expect(jsonl.code).toBe(0);
+      const lines = jsonl.stdout.trim().split('\n').map((l) => JSON.parse(l) as FrameAnswer);
+      const asRawOutput = lines.map((a) => `${a.frame}, ${a.class}, ${formatFixed2(a.confidence)}`).join('\n');
+      const written = readFileSync(join(out, 'baby.txt'), 'utf8');
+      expect({ flags, text: `${asRawOutput}\n` }).toEqual({ flags, text: written });
+      // Each option changed the coding, so the equality says something.
+      expect({ flags, changed: written !== plain }).toEqual({ flags, changed: true });
+    }
   });
 
   it('refuses a camera that does not exist (--source webcam:N), a malformed one, and two sources, each naming it', () => {

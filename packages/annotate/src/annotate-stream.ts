@@ -5,12 +5,13 @@
 import { existsSync } from 'node:fs';
 import type { Readable } from 'node:stream';
 
-import { className, mirrorId } from '@gazecoder/formats';
+import { className, mirrorId, readIllegalTransitions } from '@gazecoder/formats';
 import { resolveModelFile } from '@gazecoder/models';
 import { detectorSpec, webcamIndex, type DetectorSpec, type FaceSelection } from '@gazecoder/preprocess';
 import { framesPerWindow, Model, runModelSettings } from '@gazecoder/torch';
 
-import { annotateVideo, type FrameSink } from './annotate-video';
+import { annotateVideo, type FrameSink, type WindowShape } from './annotate-video';
+import { checkCrop, type CropMode } from './crop-region';
 import { DEFAULT_IMAGE_SIZE } from './frame-inputs';
 import { FramePipeline } from './frame-pipeline';
 import { IMAGENET } from './normalize';
@@ -28,6 +29,14 @@ export interface StreamOptions {
   mirrorAnnotation?: boolean;
   encodeOnce?: boolean;
   verifyCrc?: boolean;
+  /** iCatcher+'s --illegal_transitions_path, as annotateVideos takes it: answers are smoothed before they are yielded */
+  illegalTransitions?: string;
+  /** iCatcher+'s --crop_percent (the region from the first frame's size) */
+  cropPercent?: number;
+  /** iCatcher+'s --crop_mode (default ['top']) */
+  cropModes?: readonly CropMode[];
+  /** iCatcher+'s --fd_skip_frames */
+  fdSkipFrames?: number;
 }
 
 /** One frame's answer, as raw_output writes it (the class name, confidence −1 where none was predicted). */
@@ -67,7 +76,13 @@ export async function* annotateStream(source: string | Readable, given: StreamOp
   const run = runModelSettings(options.model);
   const arch = options.arch ?? run.arch ?? 'regnet_y_16gf';
   const imageSize = run.imageSize ?? DEFAULT_IMAGE_SIZE;
-  const shape = { windowSize: run.windowSize ?? 9, stride: run.stride ?? 2 };
+  const shape: WindowShape = { windowSize: run.windowSize ?? 9, stride: run.stride ?? 2 };
+  // Checked before the model loads, as for files.
+  if (options.illegalTransitions !== undefined) shape.smoothing = readIllegalTransitions(options.illegalTransitions, shape.windowSize);
+  const crop = options.cropPercent || options.cropModes ? { percent: options.cropPercent ?? 0, modes: options.cropModes ?? ['top'] } : undefined;
+  if (crop) checkCrop(crop);
+  if (options.fdSkipFrames !== undefined && !(Number.isSafeInteger(options.fdSkipFrames) && options.fdSkipFrames >= 0)) throw new Error(`--fd-skip-frames must be a non-negative integer, got ${options.fdSkipFrames}`);
+  const detectEvery = (options.fdSkipFrames ?? 0) + 1;
   const normalization = { mean: run.mean ?? IMAGENET.mean, std: run.std ?? IMAGENET.std };
   const window = framesPerWindow(shape.windowSize, shape.stride);
   const model = await Model.create({ arch, kind: 'gaze', window, device: options.device ?? 'auto' });
@@ -99,7 +114,7 @@ export async function* annotateStream(source: string | Readable, given: StreamOp
       await pipeline.prepare(detector);
       const batch = Math.max(chunkSize, 1);
       const runner = options.encodeOnce === false ? new PerWindowForwardRunner(model, window, batch, imageSize) : new SharedEmbeddingRunner(model, window, batch, imageSize);
-      const reader = { pipeline, detector, selection: options.faceSelection ?? ('score' as const), normalization, imageSize, chunkSize, keepFrames: false, signal: stop.signal };
+      const reader = { pipeline, detector, selection: options.faceSelection ?? ('score' as const), normalization, imageSize, chunkSize, keepFrames: false, signal: stop.signal, ...(crop?.percent ? { crop } : {}), ...(detectEvery > 1 ? { detectEvery } : {}) };
       await annotateVideo(file, reader, runner, shape, [sink]);
     } catch (error) {
       failure = error;

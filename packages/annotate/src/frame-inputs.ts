@@ -11,7 +11,7 @@ import type { Mat } from '@u4/opencv4nodejs';
 import { LABEL } from '@gazecoder/formats';
 import { boxFeatures, cropFace, type DetectorSpec, type FaceBox, type FaceSelection } from '@gazecoder/preprocess';
 
-import type { Region } from './crop-region';
+import type { Crop, Region } from './crop-region';
 import type { FramePipeline } from './frame-pipeline';
 import type { Normalization, Normalizer } from './normalize';
 
@@ -49,6 +49,8 @@ export interface FramePrepOptions {
   keepFrames: boolean;
   /** --crop-percent/--crop-mode: the frame outside this region is masked black before anything else (crop-region.ts) */
   region?: Region;
+  /** the same for a source without a probe (a stream): the region comes from the first frame's size */
+  crop?: Crop;
   /** --fd-skip-frames + 1: faces are detected on every this-many-th frame, the others reuse them (skip-frames.ts) */
   detectEvery?: number;
 }

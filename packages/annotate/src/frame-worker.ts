@@ -9,7 +9,7 @@ import type { Mat } from '@u4/opencv4nodejs';
 import { opencv } from '@gazecoder/opencv';
 import { createDetector, faceSelector, framesOf, openVideo, probeVideo, type DetectorSpec, type FaceBox, type FaceDetector } from '@gazecoder/preprocess';
 
-import { maskMat } from './crop-region';
+import { cropRegion, isWholeFrame, maskMat, type Region } from './crop-region';
 import { prepareChunk, type FrameChunk } from './frame-inputs';
 import { detectSkipping } from './skip-frames';
 import { Normalizer } from './normalize';
@@ -59,6 +59,7 @@ async function runJob(job: VideoJob, state: JobState): Promise<void> {
   const fps = capture.get(opencv().CAP_PROP_FPS);
   const frames = framesOf(capture);
   let start = 0;
+  let region: Region | undefined = options.region;
   const carry: { last: FaceBox[] } = { last: [] }; // --fd-skip-frames: the last detected frame's faces
   try {
     for (;;) {
@@ -72,7 +73,10 @@ async function runJob(job: VideoJob, state: JobState): Promise<void> {
           ended = true;
           break;
         }
-        mats.push(options.region ? maskMat(next.value, options.region) : next.value);
+        // A stream has no probe: its region comes from the first frame's size, as process_video's from the video's.
+        if (region === undefined && options.crop) region = cropRegion(next.value.cols, next.value.rows, options.crop);
+        const masked = region && !isWholeFrame(region, next.value.cols, next.value.rows);
+        mats.push(masked ? maskMat(next.value, region as Region) : next.value);
       }
       times.decode = seconds(t);
       if (mats.length > 0) {

@@ -84,7 +84,7 @@ async function runAnnotate(given: string | undefined, flags: AnnotateFlags): Pro
   if (!(FACE_SELECTIONS as readonly string[]).includes(flags.faceSelection)) throw new Error(`--face-selection must be one of ${FACE_SELECTIONS.join(', ')}, got '${flags.faceSelection}'`);
   // A stream (-, a URL) or jsonl: frame by frame to stdout, each line as soon as its answer is final.
   if (isStreamSource(source) || flags.outputFormat?.includes('jsonl')) {
-    const unsupported = (['illegalTransitions', 'cropPercent', 'cropMode', 'fdSkipFrames', 'videoFilter', 'picInPic', 'outputVideo', 'onOff', 'jobs'] as const).filter((k) => flags[k] !== undefined && flags[k] !== false);
+    const unsupported = (['videoFilter', 'picInPic', 'outputVideo', 'onOff', 'jobs'] as const).filter((k) => flags[k] !== undefined && flags[k] !== false);
     if (unsupported.length > 0) throw new Error(`${unsupported.map((k) => `--${k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`).join(', ')}: not available yet for a stream source (-, a URL, a camera) or jsonl (they need the file's outputs)`);
     if (flags.outputFormat?.some((f) => f !== 'jsonl')) throw new Error(`--output-format ${flags.outputFormat.join(',')}: ${isStreamSource(source) ? 'a stream source (-, a URL, a camera)' : 'with jsonl, a video'} is written as jsonl only (one line per frame on stdout)`);
     await runAnnotateStream(source, {
@@ -96,6 +96,10 @@ async function runAnnotate(given: string | undefined, flags: AnnotateFlags): Pro
       faceSelection: flags.faceSelection as FaceSelection,
       mirrorAnnotation: flags.mirrorAnnotation ?? false,
       verifyCrc: flags.verifyCrc,
+      ...(flags.illegalTransitions !== undefined ? { illegalTransitions: flags.illegalTransitions } : {}),
+      ...(flags.cropPercent !== undefined ? { cropPercent: flags.cropPercent } : {}),
+      ...(flags.cropMode !== undefined ? { cropModes: flags.cropMode } : {}),
+      ...(flags.fdSkipFrames !== undefined ? { fdSkipFrames: flags.fdSkipFrames } : {}),
     });
     return;
   }
