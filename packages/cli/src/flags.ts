@@ -52,3 +52,19 @@ export function exclusive<T extends object>(opts: T, keys: ReadonlyArray<keyof T
 export function requires<T extends object>(opts: T, flag: keyof T & string, needed: keyof T & string, message?: string): void {
   if (given(opts, flag) && !given(opts, needed)) throw new Error(message ?? `${flagName(flag)} needs ${flagName(needed)}`);
 }
+
+/**
+ * A comma-separated list of architectures (`regnet_y_16gf,regnet_y_400mf`), where a custom RegNet
+ * spec keeps its own commas (`regnet:depth=3,w0=16,…`): a piece with `=` and no `:` continues the
+ * spec before it.
+ */
+export function splitArchList(value: string): string[] {
+  const archs: string[] = [];
+  for (const piece of value.split(',').map((p) => p.trim())) {
+    if (piece === '') continue;
+    const last = archs.length - 1;
+    if (last >= 0 && piece.includes('=') && !piece.includes(':') && (archs[last] as string).includes(':')) archs[last] = `${archs[last]},${piece}`;
+    else archs.push(piece);
+  }
+  return archs;
+}

@@ -1,5 +1,5 @@
 // The flag-consistency helpers that commands share: which combinations they refuse and what they say.
-import { exclusive, flagName, requires } from '../src/flags';
+import { exclusive, flagName, requires, splitArchList } from '../src/flags';
 
 interface Flags {
   backbone?: boolean;
@@ -39,5 +39,14 @@ describe('requires', () => {
     expect(() => requires<Flags>({ numClasses: 3, backbone: false }, 'numClasses', 'backbone', '--num-classes applies to --backbone models only')).toThrow(
       new Error('--num-classes applies to --backbone models only'),
     );
+  });
+});
+
+describe('splitArchList', () => {
+  it('splits names on commas and keeps the commas of a custom RegNet spec', () => {
+    expect(splitArchList('regnet_y_16gf,regnet_y_400mf')).toEqual(['regnet_y_16gf', 'regnet_y_400mf']);
+    expect(splitArchList('regnet:depth=3,w0=16,wa=8,wm=2,group=8,se=0.25')).toEqual(['regnet:depth=3,w0=16,wa=8,wm=2,group=8,se=0.25']);
+    expect(splitArchList('regnet_y_400mf, regnet:depth=3,w0=16 ,regnet_y_800mf,')).toEqual(['regnet_y_400mf', 'regnet:depth=3,w0=16', 'regnet_y_800mf']);
+    expect(splitArchList('regnet:depth=3,w0=16,regnet:depth=4,w0=24')).toEqual(['regnet:depth=3,w0=16', 'regnet:depth=4,w0=24']);
   });
 });

@@ -3,7 +3,7 @@ import { writeFileAtomic } from '@gazecoder/formats';
 
 import { benchMarkdown } from '../bench/bench-markdown';
 import { BENCH_SECTIONS, runBench, type BenchSection } from '../bench/run-bench';
-import { positiveInteger } from '../flags';
+import { positiveInteger, splitArchList } from '../flags';
 
 interface BenchFlags {
   sections?: string;
@@ -22,7 +22,7 @@ async function runBenchCommand(flags: BenchFlags): Promise<void> {
   if (unknown !== undefined) throw new Error(`--sections: unknown section ${unknown} (give some of ${BENCH_SECTIONS.join(', ')})`);
   const result = await runBench({
     ...(sections ? { sections: sections as BenchSection[] } : {}),
-    archs: flags.arch?.split(',').map((a) => a.trim()).filter((a) => a !== ''),
+    ...(flags.arch !== undefined ? { archs: splitArchList(flags.arch) } : {}),
     device: flags.device,
     quick: flags.quick === true,
     batchSize: flags.batchSize,
@@ -39,7 +39,7 @@ export function registerBenchCommand(program: Command): void {
   program
     .command('bench')
     .description('ours against reference PyTorch in one run: training step (with parity), end-to-end training, inference on a video; ratios ours ÷ reference')
-    .option('--arch <a,b>', 'image encoders (default regnet_y_16gf,regnet_y_400mf; --quick: a tiny RegNet)')
+    .option('--arch <a,b>', 'image encoders, comma-separated; a regnet:depth=…,w0=… spec keeps its commas (default regnet_y_16gf,regnet_y_400mf; --quick: a tiny RegNet)')
     .option('--device <d>', 'auto (default), cpu, cuda[:N]')
     .option('--sections <list>', `which to run, of ${BENCH_SECTIONS.join(',')} (default all)`)
     .option('--quick', 'a tiny RegNet, batch 4, 2 timed repeats: a check in under a minute')
