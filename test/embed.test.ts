@@ -45,6 +45,7 @@ describe('npm install of the packed packages', () => {
       'gazecoder-cli-0.1.0.tgz',
       'gazecoder-evaluate-0.1.0.tgz',
       'gazecoder-formats-0.1.0.tgz',
+      'gazecoder-models-0.1.0.tgz',
       'gazecoder-native-0.1.0.tgz',
       'gazecoder-native-linux-x64-0.1.0.tgz',
       'gazecoder-opencv-0.1.0.tgz',
