@@ -11,13 +11,14 @@ import { detectorSpec, webcamIndex, type DetectorSpec, type FaceSelection } from
 import { framesPerWindow, Model, runModelSettings } from '@gazecoder/torch';
 
 import { annotateVideo, type FrameSink, type WindowShape } from './annotate-video';
-import { checkCrop, type CropMode } from './crop-region';
 import { DEFAULT_IMAGE_SIZE } from './frame-inputs';
+import { checkFrameOptions, type IcatcherFrameOptions } from './frame-options';
 import { FramePipeline } from './frame-pipeline';
 import { IMAGENET } from './normalize';
 import { PerWindowForwardRunner, SharedEmbeddingRunner } from './window-runner';
 
-export interface StreamOptions {
+/** iCatcher+'s frame options work as for files (the crop region from the first frame's size: a stream has no probe). */
+export interface StreamOptions extends IcatcherFrameOptions {
   /** GazeCodingModel weights (.pth) or a cached model's name, as annotateVideos takes them */
   model: string;
   arch?: string;
@@ -29,14 +30,6 @@ export interface StreamOptions {
   mirrorAnnotation?: boolean;
   encodeOnce?: boolean;
   verifyCrc?: boolean;
-  /** iCatcher+'s --illegal_transitions_path, as annotateVideos takes it: answers are smoothed before they are yielded */
-  illegalTransitions?: string;
-  /** iCatcher+'s --crop_percent (the region from the first frame's size) */
-  cropPercent?: number;
-  /** iCatcher+'s --crop_mode (default ['top']) */
-  cropModes?: readonly CropMode[];
-  /** iCatcher+'s --fd_skip_frames */
-  fdSkipFrames?: number;
 }
 
 /** One frame's answer, as raw_output writes it (the class name, confidence −1 where none was predicted). */
@@ -79,10 +72,7 @@ export async function* annotateStream(source: string | Readable, given: StreamOp
   const shape: WindowShape = { windowSize: run.windowSize ?? 9, stride: run.stride ?? 2 };
   // Checked before the model loads, as for files.
   if (options.illegalTransitions !== undefined) shape.smoothing = readIllegalTransitions(options.illegalTransitions, shape.windowSize);
-  const crop = options.cropPercent || options.cropModes ? { percent: options.cropPercent ?? 0, modes: options.cropModes ?? ['top'] } : undefined;
-  if (crop) checkCrop(crop);
-  if (options.fdSkipFrames !== undefined && !(Number.isSafeInteger(options.fdSkipFrames) && options.fdSkipFrames >= 0)) throw new Error(`--fd-skip-frames must be a non-negative integer, got ${options.fdSkipFrames}`);
-  const detectEvery = (options.fdSkipFrames ?? 0) + 1;
+  const { crop, detectEvery } = checkFrameOptions(options);
   const normalization = { mean: run.mean ?? IMAGENET.mean, std: run.std ?? IMAGENET.std };
   const window = framesPerWindow(shape.windowSize, shape.stride);
   const model = await Model.create({ arch, kind: 'gaze', window, device: options.device ?? 'auto' });
@@ -114,7 +104,7 @@ export async function* annotateStream(source: string | Readable, given: StreamOp
       await pipeline.prepare(detector);
       const batch = Math.max(chunkSize, 1);
       const runner = options.encodeOnce === false ? new PerWindowForwardRunner(model, window, batch, imageSize) : new SharedEmbeddingRunner(model, window, batch, imageSize);
-      const reader = { pipeline, detector, selection: options.faceSelection ?? ('score' as const), normalization, imageSize, chunkSize, keepFrames: false, signal: stop.signal, ...(crop?.percent ? { crop } : {}), ...(detectEvery > 1 ? { detectEvery } : {}) };
+      const reader = { pipeline, detector, selection: options.faceSelection ?? ('score' as const), normalization, imageSize, chunkSize, keepFrames: false, signal: stop.signal, ...(crop ? { crop } : {}), ...(detectEvery > 1 ? { detectEvery } : {}) };
       await annotateVideo(file, reader, runner, shape, [sink]);
     } catch (error) {
       failure = error;

@@ -16,14 +16,15 @@ import { DecoratedFramesSink, VideoSink } from './decorate';
 import { DEFAULT_IMAGE_SIZE, noStageTimes, type FrameReaderOptions, type StageTimes } from './frame-inputs';
 import { FramePipeline, framePipeline } from './frame-pipeline';
 import { IMAGENET, type Normalization } from './normalize';
-import { checkCrop, cropRegion, isWholeFrame, type Crop, type CropMode } from './crop-region';
+import { cropRegion, isWholeFrame, type Crop } from './crop-region';
+import { checkFrameOptions, type IcatcherFrameOptions } from './frame-options';
 import { filterVideos, listVideos } from './video-sources';
 import { PerWindowForwardRunner, SharedEmbeddingRunner, type WindowRunner } from './window-runner';
 
 /** The checkpoint reader's words for a file whose bytes are not what was written. */
 const DAMAGED = /is corrupt \(CRC-32 /;
 
-export interface AnnotateOptions {
+export interface AnnotateOptions extends IcatcherFrameOptions {
   /** a video file, or a folder whose video files are all annotated */
   source: string;
   /** GazeCodingModel weights (.pth): a `gazecoder train` checkpoint (its config.json gives arch, crop size, window and normalisation) or iCatcher+'s; or a cached model's name (`icatcher+_lookit_regnet`, see `gazecoder models`) */
@@ -58,14 +59,6 @@ export interface AnnotateOptions {
   encodeOnce?: boolean;
   /** check the CRC-32 of every zip record of `model` before its weights are used (default true) */
   verifyCrc?: boolean;
-  /** iCatcher+'s --illegal_transitions_path: a CSV of "illegal","corrected" runs, fixed as the answers come */
-  illegalTransitions?: string;
-  /** iCatcher+'s --crop_percent: 0–99 (≤ 49 with both left and right); the frame outside is masked black */
-  cropPercent?: number;
-  /** iCatcher+'s --crop_mode (default ['top']) */
-  cropModes?: readonly CropMode[];
-  /** iCatcher+'s --fd_skip_frames: detect on every (n + 1)th frame, the frames between reuse its faces (default 0) */
-  fdSkipFrames?: number;
   /** iCatcher+'s --video_filter: a folder source codes only the videos whose stem names an entry of this folder (or a line of this file) */
   videoFilter?: string;
   /** iCatcher+'s --pic_in_pic: the face at 100×100 in the bottom-left corner of decorated frames */
@@ -133,14 +126,13 @@ function modelSettings(options: AnnotateOptions): { arch: string; imageSize: num
   };
 }
 
-function checkOptions(options: AnnotateOptions, formats: readonly OutputFormat[]): void {
+function checkOptions(options: AnnotateOptions, formats: readonly OutputFormat[]): ReturnType<typeof checkFrameOptions> {
   if (formats.length === 0) throw new Error('--output-format: give at least one of raw_output, compressed, ui');
   if (options.onOff && formats.some((f) => f !== 'raw_output')) throw new Error('--on-off needs --output-format raw_output (the npz and ui outputs keep class ids, as in iCatcher+)');
   if (options.batchSize !== undefined && !(Number.isInteger(options.batchSize) && options.batchSize > 0)) throw new Error(`--batch-size must be a positive integer, got ${options.batchSize}`);
-  if (options.cropPercent !== undefined || options.cropModes !== undefined) checkCrop({ percent: options.cropPercent ?? 0, modes: options.cropModes ?? ['top'] });
-  if (options.fdSkipFrames !== undefined && !(Number.isSafeInteger(options.fdSkipFrames) && options.fdSkipFrames >= 0)) throw new Error(`--fd-skip-frames must be a non-negative integer, got ${options.fdSkipFrames}`);
   if (options.outputFileSuffix === '') throw new Error('--output-file-suffix must not be empty');
   if (options.jobs !== undefined && !(Number.isInteger(options.jobs) && options.jobs > 0)) throw new Error(`--jobs must be a positive integer, got ${options.jobs}`);
+  return checkFrameOptions(options);
 }
 
 /**
@@ -237,7 +229,7 @@ export async function annotateVideos(given: AnnotateOptions): Promise<AnnotateSu
   // A cached model's name (icatcher+_lookit_regnet) stands for its file.
   const options = { ...given, model: resolveModelFile(given.model) };
   const formats = options.outputFormats ?? ['raw_output'];
-  checkOptions(options, formats);
+  const { crop, detectEvery } = checkOptions(options, formats);
   const listed = listVideos(options.source);
   const { folder } = listed;
   const videos = options.videoFilter === undefined ? listed.videos : filterVideos(listed.videos, folder, options.videoFilter, options.source);
@@ -255,8 +247,8 @@ export async function annotateVideos(given: AnnotateOptions): Promise<AnnotateSu
     outputVideo: (video) => (options.outputVideo === undefined ? undefined : folder ? join(options.outputVideo, `${videoStem(video)}_output.mp4`) : options.outputVideo),
     rawSuffix: options.outputFileSuffix ?? RAW_OUTPUT_SUFFIX,
     picInPic: options.picInPic ?? false,
-    ...(options.cropPercent ? { crop: { percent: options.cropPercent, modes: options.cropModes ?? ['top'] } } : {}),
-    detectEvery: (options.fdSkipFrames ?? 0) + 1,
+    ...(crop ? { crop } : {}),
+    detectEvery,
   };
   const progress = options.progress ?? SILENT_PROGRESS;
 

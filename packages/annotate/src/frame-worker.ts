@@ -9,7 +9,7 @@ import type { Mat } from '@u4/opencv4nodejs';
 import { opencv } from '@gazecoder/opencv';
 import { createDetector, faceSelector, framesOf, openVideo, probeVideo, type DetectorSpec, type FaceBox, type FaceDetector } from '@gazecoder/preprocess';
 
-import { cropRegion, isWholeFrame, maskMat, type Region } from './crop-region';
+import { cropRegion, isWholeFrame, maskMat, type Crop, type Region } from './crop-region';
 import { prepareChunk, type FrameChunk } from './frame-inputs';
 import { detectSkipping } from './skip-frames';
 import { Normalizer } from './normalize';
@@ -60,6 +60,7 @@ async function runJob(job: VideoJob, state: JobState): Promise<void> {
   const frames = framesOf(capture);
   let start = 0;
   let region: Region | undefined = options.region;
+  const regionOf = region === undefined && options.crop ? (width: number, height: number) => cropRegion(width, height, options.crop as Crop) : undefined;
   const carry: { last: FaceBox[] } = { last: [] }; // --fd-skip-frames: the last detected frame's faces
   try {
     for (;;) {
@@ -74,9 +75,11 @@ async function runJob(job: VideoJob, state: JobState): Promise<void> {
           break;
         }
         // A stream has no probe: its region comes from the first frame's size, as process_video's from the video's.
-        if (region === undefined && options.crop) region = cropRegion(next.value.cols, next.value.rows, options.crop);
-        const masked = region && !isWholeFrame(region, next.value.cols, next.value.rows);
-        mats.push(masked ? maskMat(next.value, region as Region) : next.value);
+        if (regionOf && start + mats.length === 0) {
+          const found = regionOf(next.value.cols, next.value.rows);
+          region = isWholeFrame(found, next.value.cols, next.value.rows) ? undefined : found;
+        }
+        mats.push(region ? maskMat(next.value, region) : next.value);
       }
       times.decode = seconds(t);
       if (mats.length > 0) {

@@ -95,14 +95,14 @@ function unzip(file: string, into: string): Promise<Record<string, string>> {
 }
 
 /**
- * Fetches the archive `name` (default `icatcher+`) into the model cache, unless it is there already;
- * resolves with what the cache records of it.
+ * Fetches the archive `name` into the model cache, unless it is there already (or `force`);
+ * resolves with what the cache records of it, and whether it was fetched now.
  */
-export async function fetchModelArchive(name: string, options: FetchOptions = {}): Promise<CachedArchive> {
+export async function fetchModelArchive(name: string, options: FetchOptions = {}): Promise<CachedArchive & { fetched: boolean }> {
   const archive: ModelArchive = modelArchive(name);
   const cacheFolder = options.cacheFolder ?? modelCacheFolder();
   const cached = cachedArchive(name, cacheFolder);
-  if (cached && !options.force) return cached;
+  if (cached && !options.force) return { ...cached, fetched: false };
   if (options.offline) throw new Error(`${name}: not in the model cache (${cacheFolder}), and --offline forbids fetching it: run npx gazecoder models fetch ${name}`);
   const expected = (options.sha256 ?? archive.sha256 ?? undefined)?.toLowerCase();
   if (expected !== undefined && !/^[0-9a-f]{64}$/.test(expected)) throw new Error(`--sha256 must be 64 hexadecimal digits, got '${options.sha256}'`);
@@ -130,7 +130,7 @@ export async function fetchModelArchive(name: string, options: FetchOptions = {}
     rmSync(target, { recursive: true, force: true });
     renameSync(staging, target);
     rmSync(part, { force: true });
-    return { ...record, folder: target };
+    return { ...record, folder: target, fetched: true };
   } catch (error) {
     rmSync(staging, { recursive: true, force: true });
     // A download that does not unpack is not resumed from either.

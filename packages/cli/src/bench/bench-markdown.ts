@@ -18,6 +18,12 @@ function parity(row: BenchRow): string {
   return p ? `loss ${p.lossAbsDiff.toExponential(1)}, params ${p.paramMaxAbsDiff.toExponential(1)}, grads ${(p.gradMaxAbsDiff / p.gradMaxAbs).toExponential(1)} (rel.)` : '';
 }
 
+/** A second table under the first: a paragraph saying what it shows, its header, its rows. */
+function subTable(intro: string, header: readonly string[], rows: readonly string[][]): string[] {
+  if (rows.length === 0) return [];
+  return ['', intro, '', `| ${header.join(' | ')} |`, `|${'---|'.repeat(header.length)}`, ...rows.map((cells) => `| ${cells.join(' | ')} |`)];
+}
+
 export function benchMarkdown(result: BenchResult): string {
   const m = result.machine;
   const lines = [
@@ -30,36 +36,25 @@ export function benchMarkdown(result: BenchResult): string {
   for (const r of result.rows) {
     lines.push(`| ${r.section} | ${r.arch} | ${r.config} | ${r.reference} | ${r.unit} | ${side(r.ours, r.unit)} | ${side(r.theirs, r.unit)} | **${num(r.ratio)}** | ${parity(r)} |`);
   }
-  const staged = result.rows.filter((r) => r.stages);
-  if (staged.length > 0) {
-    lines.push(
-      '',
+  lines.push(
+    ...subTable(
       'Inference by stage, seconds per run (mean of the timed runs). Decode, detect and crop + normalise run in the frame worker process while the model runs, so the stages overlap; "waiting" is the model side waiting for frames, what the overlap did not hide:',
-      '',
-      '| arch | side | wall | decode | detect | crop + normalise | model | waiting for frames |',
-      '|---|---|---|---|---|---|---|---|',
-    );
-    for (const r of staged) {
-      for (const which of ['ours', 'theirs'] as const) {
-        const b = r.stages?.[which];
-        if (!b) continue;
-        lines.push(`| ${r.arch} | ${which === 'ours' ? 'embedding reuse' : 'sliding window'} | ${num(b.wall, 3)} | ${num(b.decode, 3)} | ${num(b.detect, 3)} | ${num(b.crop, 3)} | ${num(b.model, 3)} | ${num(b.wait, 3)} |`);
-      }
-    }
-  }
-  const streamed = result.rows.filter((r) => r.stream);
-  if (streamed.length > 0) {
-    lines.push(
-      '',
+      ['arch', 'side', 'wall', 'decode', 'detect', 'crop + normalise', 'model', 'waiting for frames'],
+      result.rows.flatMap((r) =>
+        (['ours', 'theirs'] as const).flatMap((which) => {
+          const b = r.stages?.[which];
+          return b ? [[r.arch, which === 'ours' ? 'embedding reuse' : 'sliding window', num(b.wall, 3), num(b.decode, 3), num(b.detect, 3), num(b.crop, 3), num(b.model, 3), num(b.wait, 3)]] : [];
+        }),
+      ),
+    ),
+    ...subTable(
       "Live stream: the same video sent at its frame rate (ffmpeg -re, MPEG-TS on a pipe) into annotateStream; a frame's latency runs from when it was sent to when its answer came (the window needs 4 frames after it, and the chunk being filled). The first half includes the model's load:",
-      '',
-      '| arch | frames sent at | chunk | latency median (p95), ms | after the start-up: median (p95), ms | answers/s |',
-      '|---|---|---|---|---|---|',
-    );
-    for (const r of streamed) {
-      const l = r.stream;
-      if (l) lines.push(`| ${r.arch} | ${l.fps} frames/s | ${l.chunk} | ${num(l.medianMs, 0)} (${num(l.p95Ms, 0)}) | ${num(l.settledMedianMs, 0)} (${num(l.settledP95Ms, 0)}) | ${num(l.answersPerSecond, 1)} |`);
-    }
-  }
+      ['arch', 'frames sent at', 'chunk', 'latency median (p95), ms', 'after the start-up: median (p95), ms', 'answers/s'],
+      result.rows.flatMap((r) => {
+        const l = r.stream;
+        return l ? [[r.arch, `${l.fps} frames/s`, String(l.chunk), `${num(l.medianMs, 0)} (${num(l.p95Ms, 0)})`, `${num(l.settledMedianMs, 0)} (${num(l.settledP95Ms, 0)})`, num(l.answersPerSecond, 1)]] : [];
+      }),
+    ),
+  );
   return `${lines.join('\n')}\n`;
 }

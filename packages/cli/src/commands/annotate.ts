@@ -82,7 +82,14 @@ async function runAnnotate(given: string | undefined, flags: AnnotateFlags): Pro
   if (source === undefined) throw new Error('annotate needs a source: a video, a folder, -, a URL, or --source webcam[:N]');
   if (flags.arch !== undefined) checkArchitecture(flags.arch);
   if (!(FACE_SELECTIONS as readonly string[]).includes(flags.faceSelection)) throw new Error(`--face-selection must be one of ${FACE_SELECTIONS.join(', ')}, got '${flags.faceSelection}'`);
-  // A stream (-, a URL) or jsonl: frame by frame to stdout, each line as soon as its answer is final.
+  // iCatcher+'s frame options, the same for files and streams.
+  const frameOptions = {
+    ...(flags.illegalTransitions !== undefined ? { illegalTransitions: flags.illegalTransitions } : {}),
+    ...(flags.cropPercent !== undefined ? { cropPercent: flags.cropPercent } : {}),
+    ...(flags.cropMode !== undefined ? { cropModes: flags.cropMode } : {}),
+    ...(flags.fdSkipFrames !== undefined ? { fdSkipFrames: flags.fdSkipFrames } : {}),
+  };
+  // A stream (-, a URL, a camera) or jsonl: frame by frame to stdout, each line as soon as its answer is final.
   if (isStreamSource(source) || flags.outputFormat?.includes('jsonl')) {
     const unsupported = (['videoFilter', 'picInPic', 'outputVideo', 'onOff', 'jobs'] as const).filter((k) => flags[k] !== undefined && flags[k] !== false);
     if (unsupported.length > 0) throw new Error(`${unsupported.map((k) => `--${k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`).join(', ')}: not available yet for a stream source (-, a URL, a camera) or jsonl (they need the file's outputs)`);
@@ -96,10 +103,7 @@ async function runAnnotate(given: string | undefined, flags: AnnotateFlags): Pro
       faceSelection: flags.faceSelection as FaceSelection,
       mirrorAnnotation: flags.mirrorAnnotation ?? false,
       verifyCrc: flags.verifyCrc,
-      ...(flags.illegalTransitions !== undefined ? { illegalTransitions: flags.illegalTransitions } : {}),
-      ...(flags.cropPercent !== undefined ? { cropPercent: flags.cropPercent } : {}),
-      ...(flags.cropMode !== undefined ? { cropModes: flags.cropMode } : {}),
-      ...(flags.fdSkipFrames !== undefined ? { fdSkipFrames: flags.fdSkipFrames } : {}),
+      ...frameOptions,
     });
     return;
   }
@@ -118,10 +122,7 @@ async function runAnnotate(given: string | undefined, flags: AnnotateFlags): Pro
     detector: detectorFromFlags(flags),
     faceSelection: flags.faceSelection as FaceSelection,
     verifyCrc: flags.verifyCrc,
-    ...(flags.illegalTransitions !== undefined ? { illegalTransitions: flags.illegalTransitions } : {}),
-    ...(flags.cropPercent !== undefined ? { cropPercent: flags.cropPercent } : {}),
-    ...(flags.cropMode !== undefined ? { cropModes: flags.cropMode } : {}),
-    ...(flags.fdSkipFrames !== undefined ? { fdSkipFrames: flags.fdSkipFrames } : {}),
+    ...frameOptions,
     ...(flags.videoFilter !== undefined ? { videoFilter: flags.videoFilter } : {}),
     picInPic: flags.picInPic ?? false,
     outputFileSuffix: flags.outputFileSuffix,

@@ -51,7 +51,6 @@ function downloadReporter(name: string): { report: (p: DownloadProgress) => void
 
 async function runFetch(name: string, flags: FetchFlags): Promise<void> {
   const progress = downloadReporter(name);
-  const before = cachedArchive(name);
   const cached = await fetchModelArchive(name, {
     ...(flags.url ? { url: flags.url } : {}),
     ...(flags.sha256 ? { sha256: flags.sha256 } : {}),
@@ -59,13 +58,12 @@ async function runFetch(name: string, flags: FetchFlags): Promise<void> {
     force: flags.force ?? false,
     onProgress: progress.report,
   }).finally(progress.done);
-  const fresh = before === undefined || flags.force === true;
   if (flags.json) {
-    process.stdout.write(`${JSON.stringify({ ...cached, fetched: fresh }, null, 2)}\n`);
+    process.stdout.write(`${JSON.stringify(cached, null, 2)}\n`);
     return;
   }
   const lines = [
-    `${name}: ${fresh ? 'fetched into' : 'already in the cache at'} ${cached.folder} (${Object.keys(cached.files).length} files, ${mib(cachedBytes(cached))})`,
+    `${name}: ${cached.fetched ? 'fetched into' : 'already in the cache at'} ${cached.folder} (${Object.keys(cached.files).length} files, ${mib(cachedBytes(cached))})`,
     `  SHA-256 ${cached.sha256} ${cached.pinned ? '(checked against the pinned hash)' : '(none is pinned upstream: this is the hash of the first download; pass it as --sha256 to pin it)'}`,
   ];
   process.stdout.write(`${lines.join('\n')}\n`);
