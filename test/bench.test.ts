@@ -22,19 +22,24 @@ describe('gazecoder bench --quick', () => {
   });
   afterAll(() => dir.cleanup());
 
-  it('measures the three sections, each against its reference, with finite positive ratios', () => {
+  it('measures every section, each against its reference, with finite positive ratios', () => {
     expect(result.version).toBe(1);
     expect(result.quick).toBe(true);
     const sections = result.rows.map((r) => r.section);
     expect(sections.filter((s) => s === 'training step')).toHaveLength(1);
-    // iCatcher+'s pipeline and PyTorch fed from our packed arrays.
-    expect(sections.filter((s) => s === 'end-to-end training')).toHaveLength(2);
+    // --quick: clips of 4 only.
+    expect(sections.filter((s) => s === 'shared-frame step')).toHaveLength(1);
+    // iCatcher+'s pipeline and PyTorch fed from our packed arrays, then shared-frame training against the latter.
+    expect(sections.filter((s) => s === 'end-to-end training')).toHaveLength(3);
+    // Per window and in clips of 16, with 1 core and with all of them.
+    expect(sections.filter((s) => s === 'data pipeline')).toHaveLength(4);
     expect(sections.filter((s) => s === 'inference')).toHaveLength(1);
     for (const row of result.rows) {
       expect(row.ours.status).toBe('ok');
       expect(row.theirs.status).toBe('ok');
       for (const side of [row.ours, row.theirs]) {
         expect(side.samplesPerSecond).toBeGreaterThan(0);
+        if (row.section === 'data pipeline') continue;  // a rate over many batches, no step times
         const t = side.secondsPerStep;
         expect(t).toBeDefined();
         if (!t) continue;
@@ -79,6 +84,18 @@ describe('gazecoder bench --quick', () => {
     expect(parity.gradMaxAbsDiff).toBeLessThan(1e-4 * parity.gradMaxAbs);
   });
 
+  it('times shared-frame steps with their frames and both sides\' peak memory, and the loaders alone per core', () => {
+    const shared = result.rows.find((r) => r.section === 'shared-frame step');
+    expect(shared?.config).toMatch(/^batch 8 windows in clips of 4 \(--shared-frames 4\): 16 frames encoded instead of 40/);
+    for (const side of [shared?.ours, shared?.theirs]) expect(side?.peakRssBytes).toBeGreaterThan(50 * 2 ** 20);
+    const loaders = result.rows.filter((r) => r.section === 'data pipeline');
+    expect(loaders.map((r) => r.workers)).toEqual([1, 1, expect.any(Number), expect.any(Number)]);
+    const markdown = readFileSync(markdownPath, 'utf8');
+    expect(markdown).toContain("Data pipeline alone: the cores each loader needs to feed a V100's AMP training step at 300 windows/s");
+    expect(markdown).toMatch(/\| in clips of 16 \(--shared-frames 16\) \| PyTorch DataLoader, iCatcher\+'s PNG\/PIL pipeline, num_workers=0 \| 1 \| \d+ \| \d+ \| [\d.]+ \| [\d.]+ \|/);
+    expect(markdown).toContain('Training step memory');
+  });
+
   it('names the machine and prints the same table it writes', () => {
     expect(result.machine.cpu).not.toBe('');
     expect(result.machine.threads).toBeGreaterThan(0);
@@ -87,6 +104,6 @@ describe('gazecoder bench --quick', () => {
     const markdown = readFileSync(markdownPath, 'utf8');
     expect(stdout).toBe(markdown);
     expect(markdown).toContain(`PyTorch ${result.machine.pytorch}`);
-    expect(markdown.split('\n').filter((l) => l.startsWith('| training step') || l.startsWith('| end-to-end') || l.startsWith('| inference'))).toHaveLength(result.rows.length);
+    expect(markdown.split('\n').filter((l) => /^\| (training step|shared-frame step|end-to-end training|data pipeline|inference) \|/.test(l))).toHaveLength(result.rows.length);
   });
 });

@@ -97,6 +97,24 @@ describeGloo('gazecoder train --nproc', () => {
     expect(JSON.parse(readFileSync(file('two', 'config.json'), 'utf8')).distributed).toEqual({ worldSize: 2, backend: 'gloo', syncBatchNorm: true });
   });
 
+  it('splits shared-frame batches across two processes and trains as one process does', async () => {
+    // The image encoder's BatchNorm frozen and the rest synchronized, a frame held by both ranks (its
+    // clip split between them) gets the sum of both ranks' gradients: what one process computes.
+    const flags = [...SGD, '--batch-size', '64', '--epochs', '1', '--shared-frames', '8', '--freeze-encoder-bn'];
+    const single = await gazecoderAsync(['train', dataset(), '--out', file('shared-one'), ...flags]);
+    expect(single.code).toBe(0);
+    const job = await gazecoderAsync(['train', dataset(), '--out', file('shared-two'), ...flags, '--nproc', '2', '--sync-batch-norm']);
+    expect(job.stderr).not.toMatch(/\[rank 1\]/);
+    expect(job.code).toBe(0);
+    const { diff, scale } = weightDifference(file('shared-two', 'last.pth'), file('shared-one', 'last.pth'));
+    expect(scale).toBeGreaterThan(0.1);
+    expect(diff).toBeLessThan(1e-4);
+    const [one] = epochLines(file('shared-one'));
+    const [two] = epochLines(file('shared-two'));
+    expect(two?.trainLoss).toBeCloseTo(one?.trainLoss ?? NaN, 5);
+    expect(JSON.parse(readFileSync(file('shared-two', 'config.json'), 'utf8')).samples.sharedFrames).toBe(8);
+  });
+
   it('joins machines with --nnodes / --node-rank / --master-addr (two launchers on loopback)', async () => {
     const flags = [...SGD, '--batch-size', '64', '--epochs', '1', '--nnodes', '2', '--master-addr', '127.0.0.1', '--master-port', '29731', '--sync-batch-norm'];
     const [first, second] = await Promise.all([

@@ -100,6 +100,28 @@ describe('gazecoder train', () => {
     expect(gazecoder('train', dataset(), '--out', file('bad-spec'), '--arch', 'regnet:depth=3,w0=16').stderr).toMatch(/RegNet spec 'regnet:depth=3,w0=16' lacks wa/);
   });
 
+  it('trains in shared-frame clips (--shared-frames), learns the class as well, and records its settings', () => {
+    const run = file('shared');
+    const result = gazecoder('train', dataset(), '--out', run, ...FAST, '--epochs', '4', '--shared-frames', '8', '--horiz-flip', '--json');
+    expect(result.stderr).not.toContain('gazecoder:');
+    expect(result.code).toBe(0);
+    const config = JSON.parse(readFileSync(join(run, 'config.json'), 'utf8')) as { samples: { sharedFrames: number }; freezeEncoderBatchNorm: boolean; data: { batchesPerEpoch: number } };
+    expect(config.samples.sharedFrames).toBe(8);
+    expect(config.freezeEncoderBatchNorm).toBe(false);
+    // As many steps as per window: a batch is 16 windows, whole clips or a clip's part.
+    const perWindow = JSON.parse(readFileSync(join(file('learn'), 'config.json'), 'utf8')) as typeof config;
+    expect(config.data.batchesPerEpoch).toBe(perWindow.data.batchesPerEpoch);
+    const epochs = metrics(run).filter((m) => m.type === 'epoch') as { valAccuracy: number }[];
+    const best = Math.max(...epochs.map((e) => e.valAccuracy));
+    expect(best).toBeGreaterThan(0.9);
+    // Validation is per window as always, and the checkpoints are ordinary GazeCodingModels: PyTorch
+    // measures best.pth's accuracy as the run did.
+    const check = python('check_training_run.py', dataset(), run, TINY);
+    expect(check.stderr).toBe('');
+    expect(check.code).toBe(0);
+    expect((JSON.parse(check.stdout) as { valAccuracy: number }).valAccuracy).toBeCloseTo(best, 10);
+  });
+
   it('resumes an interrupted run exactly: same weights as an uninterrupted one', async () => {
     const straight = file('straight');
     expect(gazecoder('train', dataset(), '--out', straight, ...FAST, '--epochs', '2', '--horiz-flip', '--json').code).toBe(0);
@@ -135,6 +157,7 @@ describe('gazecoder train', () => {
       [['--batch-size', '0'], "--batch-size must be a positive integer, got '0'"],
       [['--epochs', 'many'], "--epochs must be a positive integer, got 'many'"],
       [['--lr', '-1'], "--lr must be a positive number, got '-1'"],
+      [['--shared-frames', '0'], "--shared-frames must be a positive integer, got '0'"],
       [['--optimizer', 'rmsprop'], "argument 'rmsprop' is invalid. Allowed choices are adam, sgd"],
       [['--amp', 'fp8'], "argument 'fp8' is invalid. Allowed choices are fp16, bf16, off"],
       [['--amp', 'fp16', '--device', 'cpu'], '--amp fp16 needs a CUDA device (this run uses cpu)'],

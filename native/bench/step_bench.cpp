@@ -8,7 +8,11 @@
 //   gazecoder_step_bench [--arch A] [--batch B] [--window N] [--image-size S] [--amp off|fp16|bf16]
 //                        [--channels-last 0|1] [--cuda-graphs 0|1] [--device cpu|cuda[:N]] [--threads T]
 //                        [--warmup W] [--repeats R] [--seed S] [--init W.pth] [--batch-file B.pth]
-//                        [--parity-reference R.pth] [--json]
+//                        [--parity-reference R.pth] [--shared-frames K] [--json]
+//
+// --shared-frames K times the shared-frame step (gazecoder train --shared-frames): the batch's windows
+// in clips of K consecutive same-parity windows, each clip's K + 4 frames encoded once (random frames;
+// the boxes and labels of --batch-file). Its exactness is a core test (training_shared_frames_test).
 #include "gazecoder/checkpoint/checkpoint.h"
 #include "gazecoder/checkpoint/state_dict.h"
 #include "gazecoder/device.h"
@@ -19,6 +23,7 @@
 #include "gazecoder/train/optimizer.h"
 #include "gazecoder/train/train_step.h"
 
+#include <sys/resource.h>
 #include <torch/torch.h>
 
 #include <algorithm>
@@ -50,6 +55,7 @@ struct Options {
   int warmup = 1;
   int repeats = 3;
   uint64_t seed = 0;
+  int64_t sharedFrames = 1;
   std::string init, batchFile, parityReference;
   bool json = false;
 };
@@ -83,11 +89,16 @@ Options parse(int argc, char** argv) {
     else if (k == "init") o.init = v;
     else if (k == "batch-file") o.batchFile = v;
     else if (k == "parity-reference") o.parityReference = v;
+    else if (k == "shared-frames") o.sharedFrames = std::stoll(v);
     else throw std::invalid_argument("unknown flag --" + k);
   }
   if (o.amp != "off" && o.amp != "fp16" && o.amp != "bf16") throw std::invalid_argument("--amp must be off, fp16 or bf16");
   if (o.batch < 2) throw std::invalid_argument("--batch must be at least 2 (BatchNorm in training mode)");
   if (o.repeats < 1 || o.warmup < 0) throw std::invalid_argument("--repeats must be ≥ 1 and --warmup ≥ 0");
+  if (o.sharedFrames < 1) throw std::invalid_argument("--shared-frames must be ≥ 1");
+  if (o.sharedFrames > 1 && !o.parityReference.empty()) {
+    throw std::invalid_argument("--parity-reference compares the per-window step; leave out --shared-frames");
+  }
   return o;
 }
 
@@ -110,7 +121,25 @@ std::string jsonNumber(double v) {
 
 struct Batch {
   torch::Tensor images, boxes, labels;
+  torch::Tensor frameIndex;  // shared-frame batches: B×N into images' frames
 };
+
+// The batch's windows in clips of k (the last one shorter): clip c's windows share its m + N - 1 frames,
+// window i of a clip taking frames i, i + 1, ... of them (what stride 2 gives for same-parity windows).
+void shareFrames(Batch& b, int64_t k, int64_t imageSize) {
+  const int64_t windows = b.boxes.size(0), n = b.boxes.size(1);
+  b.frameIndex = torch::empty({windows, n}, torch::kLong);
+  auto index = b.frameIndex.accessor<int64_t, 2>();
+  int64_t frames = 0;
+  for (int64_t first = 0; first < windows; first += k) {
+    const int64_t m = std::min(k, windows - first);
+    for (int64_t i = 0; i < m; ++i) {
+      for (int64_t j = 0; j < n; ++j) index[first + i][j] = frames + i + j;
+    }
+    frames += m + n - 1;
+  }
+  b.images = torch::randn({frames, 3, imageSize, imageSize});
+}
 
 Batch makeBatch(const Options& o) {
   if (!o.batchFile.empty()) {
@@ -138,7 +167,9 @@ class Step {
   }
 
   // Returns the loss (reading it synchronises with the device, so wall time covers the whole step).
-  double operator()(const Batch& b) { return (*step_)(b.images, b.boxes, b.labels).loss.item<double>(); }
+  double operator()(const Batch& b) {
+    return (*step_)(b.images, b.boxes, b.labels, nullptr, nullptr, b.frameIndex).loss.item<double>();
+  }
 
  private:
   gazecoder::train::Optimizer optimizer_;
@@ -194,6 +225,13 @@ Parity checkParity(GazeCodingModel& model, Step& step, const Batch& batch, const
   return p;
 }
 
+// The process's peak resident memory (Linux reports ru_maxrss in KiB).
+int64_t peakRssBytes() {
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  return static_cast<int64_t>(usage.ru_maxrss) * 1024;
+}
+
 int run(const Options& o) {
   const auto info = gazecoder::runtimeInfo();
   const int threads = gazecoder::configureThreads(o.threads);
@@ -230,8 +268,10 @@ int run(const Options& o) {
   if (device.is_cuda()) at::globalContext().setBenchmarkCuDNN(true);
 
   Batch host = makeBatch(o);
+  if (o.sharedFrames > 1) shareFrames(host, o.sharedFrames, o.imageSize);
   const bool nonBlocking = device.is_cuda();
-  Batch batch{host.images.to(device, nonBlocking), host.boxes.to(device, nonBlocking), host.labels.to(device, nonBlocking)};
+  Batch batch{host.images.to(device, nonBlocking), host.boxes.to(device, nonBlocking), host.labels.to(device, nonBlocking),
+              host.frameIndex.defined() ? host.frameIndex.to(device, nonBlocking) : torch::Tensor()};
   Step step(*model, o, device);
 
   std::optional<Parity> parity;
@@ -254,7 +294,9 @@ int run(const Options& o) {
   std::ostringstream body;
   body << ",\"warmup\":" << o.warmup << ",\"repeats\":" << o.repeats << ",\"secondsPerStep\":{\"median\":" << jsonNumber(median)
        << ",\"min\":" << jsonNumber(sorted.front()) << ",\"max\":" << jsonNumber(sorted.back()) << "}"
-       << ",\"samplesPerSecond\":" << jsonNumber(o.batch / median) << ",\"lastLoss\":" << jsonNumber(lastLoss);
+       << ",\"samplesPerSecond\":" << jsonNumber(o.batch / median) << ",\"lastLoss\":" << jsonNumber(lastLoss)
+       << ",\"sharedFrames\":" << o.sharedFrames << ",\"framesEncoded\":" << batch.images.size(0) * (batch.images.dim() == 5 ? batch.images.size(1) : 1)
+       << ",\"peakRssBytes\":" << peakRssBytes();
   if (parity) {
     body << ",\"parity\":{\"loss\":" << jsonNumber(parity->loss) << ",\"referenceLoss\":" << jsonNumber(parity->referenceLoss)
          << ",\"lossAbsDiff\":" << jsonNumber(std::abs(parity->loss - parity->referenceLoss))

@@ -96,7 +96,7 @@ TrainRequest trainRequestFromJs(const Napi::Object& o) {
   for (const auto& [key, member] : std::initializer_list<std::pair<const char*, Integers>>{
            {"batchSize", &TrainRequest::batchSize}, {"epochs", &TrainRequest::epochs}, {"workers", &TrainRequest::workers},
            {"earlyStopping", &TrainRequest::earlyStopping}, {"logEvery", &TrainRequest::logEvery},
-           {"checkpointEvery", &TrainRequest::checkpointEvery}}) {
+           {"checkpointEvery", &TrainRequest::checkpointEvery}, {"sharedFrames", &TrainRequest::sharedFrames}}) {
     r.*member = optionalInteger<int64_t>(o, key);
   }
   r.seed = optionalInteger<uint64_t>(o, "seed");
@@ -106,7 +106,8 @@ TrainRequest trainRequestFromJs(const Napi::Object& o) {
            {"channelsLast", &TrainRequest::channelsLast}, {"eliminateTransitions", &TrainRequest::eliminateTransitions},
            {"useMutuallyAgreed", &TrainRequest::useMutuallyAgreed}, {"horizontalFlip", &TrainRequest::horizontalFlip},
            {"foreach", &TrainRequest::foreach}, {"cudnnBenchmark", &TrainRequest::cudnnBenchmark},
-           {"cudaGraphs", &TrainRequest::cudaGraphs}, {"syncBatchNorm", &TrainRequest::syncBatchNorm}}) {
+           {"cudaGraphs", &TrainRequest::cudaGraphs}, {"syncBatchNorm", &TrainRequest::syncBatchNorm},
+           {"freezeEncoderBatchNorm", &TrainRequest::freezeEncoderBatchNorm}}) {
     r.*member = optionalBool(o, key);
   }
   r.distributed = distributedFromJs(o);

@@ -17,6 +17,7 @@ import argparse
 import json
 import math
 import pathlib
+import resource
 import statistics
 import subprocess
 import sys
@@ -50,6 +51,9 @@ def parse_args(argv=None):
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--quick", action="store_true", help="tiny RegNet, batch 4, 1 warm-up and 2 timed steps")
     p.add_argument("--no-parity", action="store_true")
+    p.add_argument("--shared-frames", type=int, default=1,
+                   help="our side runs the shared-frame step (clips of K windows, each frame encoded once) "
+                        "against the reference's per-window step on the same number of windows; no parity")
     p.add_argument("--check", action="store_true", help="exit 1 unless fp32 parity is within tolerance")
     p.add_argument("--table", metavar="FILE.jsonl", help="print the Markdown table of earlier results and exit")
     a = p.parse_args(argv)
@@ -105,7 +109,7 @@ def run(a):
         torch.set_num_threads(a.threads)
     threads = torch.get_num_threads()
     device = torch.device(a.device)
-    config = {k: getattr(a, k) for k in ("arch", "batch", "window", "image_size", "amp", "channels_last", "cuda_graphs", "device", "warmup", "repeats")}
+    config = {k: getattr(a, k) for k in ("arch", "batch", "window", "image_size", "amp", "channels_last", "cuda_graphs", "device", "warmup", "repeats", "shared_frames")}
     config["threads"] = threads
     work = pathlib.Path(tempfile.mkdtemp(prefix="gazecoder-step-"))
 
@@ -128,7 +132,7 @@ def run(a):
         torch.backends.cudnn.benchmark = True
     step = ReferenceStep(torch, model, a, device)
 
-    with_parity = not a.no_parity and not a.cuda_graphs
+    with_parity = not a.no_parity and not a.cuda_graphs and a.shared_frames == 1
     if with_parity:
         set_dropout(torch, model, False)
         loss = step(images, boxes, labels)
@@ -144,7 +148,7 @@ def run(a):
                "--image-size", str(a.image_size), "--amp", a.amp, "--channels-last", str(a.channels_last),
                "--cuda-graphs", str(a.cuda_graphs), "--device", a.device, "--threads", str(threads),
                "--warmup", str(a.warmup), "--repeats", str(a.repeats), "--init", str(work / "init.pth"),
-               "--batch-file", str(work / "batch.pth")]
+               "--batch-file", str(work / "batch.pth"), "--shared-frames", str(a.shared_frames)]
         if with_parity:
             cmd += ["--parity-reference", str(work / "reference_after.pth")]
         done = subprocess.run(cmd, capture_output=True, text=True)
@@ -167,6 +171,7 @@ def run(a):
                 seconds.append(took)
         reference["secondsPerStep"] = summary(seconds)
         reference["samplesPerSecond"] = a.batch / reference["secondsPerStep"]["median"]
+        reference["peakRssBytes"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
 
     result = {"config": config, "ours": ours, "reference": reference, "ratio": None, "parity": None}
     if ours and ours.get("status") == "ok" and reference.get("status") == "ok":

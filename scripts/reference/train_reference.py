@@ -13,6 +13,9 @@ GazeCodingModel of test/python/reference_models.py.
 
 Usage: /usr/bin/python3 train_reference.py DATASET --arch A --batch B --steps S --threads T --pipeline icatcher|packed
 Prints {"secondsPerStep": {median, min, max}, "samplesPerSecond", "steps", "pipeline"}; the first step is warm-up.
+
+With --loader-only --workers N it times the data pipeline alone (no model): --steps batches from a
+DataLoader with num_workers=N after a first one, and prints {"windowsPerSecond", "workers", "pipeline"}.
 """
 import argparse
 import json
@@ -76,6 +79,31 @@ class Windows(torch.utils.data.Dataset):
         return images, torch.from_numpy(video["boxes"][crops]), label
 
 
+def time_loader(a) -> None:
+    """The DataLoader alone: a first batch (worker start-up) untimed, then a.steps batches."""
+    if a.threads > 0:
+        torch.set_num_threads(a.threads)
+    png_dir = pathlib.Path(tempfile.mkdtemp(prefix="gazecoder-faces-"))
+    try:
+        windows = Windows(pathlib.Path(a.dataset), a.pipeline, png_dir)
+        loader = torch.utils.data.DataLoader(windows, batch_size=a.batch, shuffle=True, num_workers=a.workers, drop_last=True)
+        count, batches, start = 0, 0, None
+        while batches < a.steps:
+            for images, _boxes, _labels in loader:
+                if start is None:
+                    start = time.perf_counter()
+                    continue
+                count += images.shape[0]
+                batches += 1
+                if batches == a.steps:
+                    break
+        seconds = time.perf_counter() - start
+    finally:
+        shutil.rmtree(png_dir, ignore_errors=True)
+    print(json.dumps({"windowsPerSecond": count / seconds, "workers": a.workers, "pipeline": a.pipeline, "batch": a.batch,
+                      "batches": batches, "torchVersion": torch.__version__}))
+
+
 def main() -> None:
     p = argparse.ArgumentParser()
     p.add_argument("dataset")
@@ -84,7 +112,12 @@ def main() -> None:
     p.add_argument("--steps", type=int, default=3)
     p.add_argument("--threads", type=int, default=0)
     p.add_argument("--pipeline", choices=("icatcher", "packed"), default="icatcher")
+    p.add_argument("--loader-only", action="store_true", help="time the DataLoader alone")
+    p.add_argument("--workers", type=int, default=0, help="DataLoader num_workers (--loader-only)")
     a = p.parse_args()
+    if a.loader_only:
+        time_loader(a)
+        return
     if a.threads > 0:
         torch.set_num_threads(a.threads)
     torch.manual_seed(0)

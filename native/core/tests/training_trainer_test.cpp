@@ -13,6 +13,7 @@
 #include "gazecoder/checkpoint/state_dict.h"
 #include "gazecoder/model.h"
 #include "gazecoder/models/regnet_spec.h"
+#include "gazecoder/train/random.h"
 #include "gazecoder/train/trainer.h"
 #include "gazecoder/train/training_state.h"
 #include "training_helpers.h"
@@ -192,6 +193,49 @@ TEST_F(Trainer, AResumedRunEndsWithTheWeightsOfAnUninterruptedOne) {
   const auto la = lines(dir_ / "straight/metrics.jsonl"), lb = lines(dir_ / "resumed/metrics.jsonl");
   ASSERT_EQ(la.size(), lb.size());
   EXPECT_EQ(strip(la.back()), strip(lb.back()));
+}
+
+TEST_F(Trainer, ASharedFrameRunResumesExactlyAndKeepsItsClips) {
+  auto request = tinyRequest(dir_ / "straight");
+  request.sharedFrames = 4;
+  request.freezeEncoderBatchNorm = true;
+  const TrainedRun straight = train(request);
+  ASSERT_EQ(straight.done.reason, "completed");
+  const int64_t batches = straight.all<StartEvent>()[0].batchesPerEpoch;
+  EXPECT_EQ(batches, 8);  // 65 windows in batches of 8, as per window: clips fill batches exactly
+  std::ifstream config(dir_ / "straight/config.json");
+  std::stringstream text;
+  text << config.rdbuf();
+  EXPECT_NE(text.str().find("\"sharedFrames\":4"), std::string::npos) << text.str();
+  EXPECT_NE(text.str().find("\"freezeEncoderBatchNorm\":true"), std::string::npos);
+
+  request.outDir = dir_ / "resumed";
+  const TrainedRun first = train(request, [&](const TrainEvent& e) {
+    const auto* step = std::get_if<StepEvent>(&e);
+    return step != nullptr && step->step == batches + 3;  // in the second epoch
+  });
+  EXPECT_EQ(first.done.reason, "aborted");
+  TrainRequest resume;
+  resume.dataset = request.dataset;
+  resume.videos = request.videos;
+  resume.imageSize = 32;
+  resume.outDir = dir_ / "resumed";
+  resume.resume = true;
+  resume.device = "cpu";
+  resume.workers = 1;
+  resume.sharedFrames = 8;
+  EXPECT_NE(errorOf([&] { train(resume); }).find("--shared-frames 8 differs from the run being resumed (4)"), std::string::npos);
+  resume.sharedFrames.reset();
+  EXPECT_EQ(train(resume).done.reason, "completed");
+  expectSameModel(loadTrainingState(dir_ / "straight/last.pth").model, loadTrainingState(dir_ / "resumed/last.pth").model);
+
+  // The image encoder's BatchNorm statistics stayed those of the start; the box encoder's trained.
+  torch::manual_seed(deriveSeed(3, Stream::Init, {}));
+  auto fresh = makeGazeModelForArch(kTinyArch);
+  const auto trained = loadTrainingState(dir_ / "straight/last.pth").model;
+  const auto start = stateDictOf(*fresh);
+  EXPECT_TRUE(torch::equal(trained["encoder_img.stem.1.running_mean"], *start.find("encoder_img.stem.1.running_mean")));
+  EXPECT_FALSE(torch::equal(trained["encoder_box.bn.running_mean"], *start.find("encoder_box.bn.running_mean")));
 }
 
 // The run's files as a kill -9 would leave them: copied from inside the sink, on the training thread.

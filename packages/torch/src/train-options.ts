@@ -52,6 +52,15 @@ export interface TrainOptions {
   useMutuallyAgreed?: boolean;
   /** iCatcher+'s --horiz_flip: mirror half the windows, swapping left and right. */
   horizontalFlip?: boolean;
+  /**
+   * Shared-frame training: windows per clip of consecutive same-parity windows of one video (1, the
+   * default, is iCatcher+'s per-window recipe). A batch of `batchSize` windows is made of whole clips
+   * and holds each frame once, so the image encoder runs (K + 4) / K times per window instead of 5.
+   * ColorJitter is drawn per frame, the horizontal flip per clip. Kept on `resume`.
+   */
+  sharedFrames?: number;
+  /** The image encoder's BatchNorm layers in eval mode while training: the pretrained running statistics normalise and stay fixed ("partial BN"). */
+  freezeEncoderBatchNorm?: boolean;
   /** Stop after this many epochs without a better validation accuracy (0 or unset: never). */
   earlyStopping?: number;
   /** Steps between the step lines of metrics.jsonl (default 50). */

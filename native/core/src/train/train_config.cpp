@@ -203,6 +203,9 @@ TrainConfig resolveConfig(const TrainRequest& r, const c10::IValue* stored) {
   c.samples.eliminateTransitions = pick.pick<bool>(r.eliminateTransitions, "eliminate_transitions", "--eliminate-transitions", false, true);
   c.samples.useMutuallyAgreed = pick.pick<bool>(r.useMutuallyAgreed, "use_mutually_agreed", "--use-mutually-agreed", false, true);
   c.horizontalFlip = pick.pick<bool>(r.horizontalFlip, "horizontal_flip", "--horiz-flip", false, true);
+  if (r.sharedFrames) requirePositive(*r.sharedFrames, "--shared-frames");
+  c.sharedFrames = pick.pick<int64_t>(r.sharedFrames, "shared_frames", "--shared-frames", 1, true);
+  c.freezeEncoderBatchNorm = pick.pick<bool>(r.freezeEncoderBatchNorm, "freeze_encoder_bn", "--freeze-encoder-bn", false, true);
 
   // The job's size may change between runs of one training (--resume with another --nproc).
   c.syncBatchNorm = pick.pick<bool>(r.syncBatchNorm, "sync_batchnorm", "--sync-batch-norm", false, false);
@@ -246,6 +249,8 @@ c10::IValue TrainConfig::toIValue() const {
   d.insert("eliminate_transitions", samples.eliminateTransitions);
   d.insert("use_mutually_agreed", samples.useMutuallyAgreed);
   d.insert("horizontal_flip", horizontalFlip);
+  d.insert("shared_frames", sharedFrames);
+  d.insert("freeze_encoder_bn", freezeEncoderBatchNorm);
   d.insert("image_size", imageSize);
   d.insert("sync_batchnorm", syncBatchNorm);
   return d;
@@ -291,8 +296,10 @@ std::string TrainConfig::toJson(const std::string& extra) const {
   sampling.integer("windowSize", samples.windowSize).integer("stride", samples.stride)
       .integer("framesPerSample", samples.framesPerSample())
       .boolean("eliminateTransitions", samples.eliminateTransitions)
-      .boolean("useMutuallyAgreed", samples.useMutuallyAgreed);
+      .boolean("useMutuallyAgreed", samples.useMutuallyAgreed)
+      .integer("sharedFrames", sharedFrames);
   o.raw("samples", sampling.str());
+  o.boolean("freezeEncoderBatchNorm", freezeEncoderBatchNorm);
   const SampleTransform transform;  // the normalisation every run uses
   json::Object augment;
   json::Object jitterJson;

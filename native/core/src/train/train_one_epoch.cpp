@@ -31,9 +31,10 @@ StepResult trainStep(TrainingRun& run, const Batch& batch) {
   const auto images = batch.images.to(run.device, nonBlocking);
   const auto boxes = batch.boxes.to(run.device, nonBlocking);
   const auto labels = batch.labels.to(run.device, nonBlocking);
+  const auto frameIndex = batch.frameIndex.defined() ? batch.frameIndex.to(run.device, nonBlocking) : torch::Tensor();
   const auto group = run.job->group();
   if (!group) {
-    const StepOutcome outcome = (*run.step)(images, boxes, labels);
+    const StepOutcome outcome = (*run.step)(images, boxes, labels, nullptr, nullptr, frameIndex);
     return {outcome.loss.item<double>(), outcome.correct.item<int64_t>(), outcome.skipped};
   }
   // A job's totals are summed before the optimizer step, so a failed collective leaves the step untaken.
@@ -42,7 +43,7 @@ StepResult trainStep(TrainingRun& run, const Batch& batch) {
   std::vector<double> totals;
   const StepOutcome outcome = (*run.step)(images, boxes, labels, &shard, [&](const StepOutcome& o) {
     totals = run.job->sumWithStop({o.loss.item<double>(), o.correct.item<double>()});
-  });
+  }, frameIndex);
   return {totals[0], static_cast<int64_t>(totals[1]), outcome.skipped};
 }
 
@@ -51,6 +52,7 @@ StepResult trainStep(TrainingRun& run, const Batch& batch) {
 bool trainOneEpoch(TrainingRun& run, Checkpointer& checkpointer, MetricsLog& log) {
   BatchLoader loader(run.dataset, run.dataset.train, run.trainLoaderOptions(), run.progress.batch);
   run.model->train();
+  if (run.config.freezeEncoderBatchNorm) freezeBatchNorm(run.model->encoderImg());
   auto& progress = run.progress;
   const auto epochStart = Clock::now();
   const double secondsBefore = progress.trainSeconds;

@@ -26,6 +26,7 @@ LoaderOptions TrainingRun::trainLoaderOptions() const {
   o.transform.colorJitter = true;
   o.transform.jitter = config.jitter;
   o.transform.horizontalFlip = config.horizontalFlip;
+  o.sharedFrames = config.sharedFrames;
   o.workers = static_cast<int>(config.workers);
   o.pinMemory = device.is_cuda();
   shard(o, *job);

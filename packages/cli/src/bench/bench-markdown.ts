@@ -1,6 +1,6 @@
 // The Markdown of a `gazecoder bench` result: machine info, then one table row per measurement with
 // throughputs, median (min–max) seconds and the ratio ours ÷ reference.
-import type { BenchResult, BenchRow, Side } from './run-bench';
+import { V100_WINDOWS_PER_SECOND, type BenchResult, type BenchRow, type Side } from './run-bench';
 
 function num(x: number | undefined | null, digits = 2): string {
   return x === undefined || x === null || !Number.isFinite(x) ? '–' : x.toFixed(digits);
@@ -36,7 +36,23 @@ export function benchMarkdown(result: BenchResult): string {
   for (const r of result.rows) {
     lines.push(`| ${r.section} | ${r.arch} | ${r.config} | ${r.reference} | ${r.unit} | ${side(r.ours, r.unit)} | ${side(r.theirs, r.unit)} | **${num(r.ratio)}** | ${parity(r)} |`);
   }
+  const mib = (bytes: number | undefined): string => (bytes === undefined ? '–' : `${num(bytes / 2 ** 20, 0)} MiB`);
   lines.push(
+    ...subTable(
+      "Training step memory: each side's peak resident memory (the whole measuring process: the C++ benchmark, or Python with PyTorch):",
+      ['arch', 'config', 'ours', 'reference'],
+      result.rows.flatMap((r) => (r.ours.peakRssBytes === undefined && r.theirs.peakRssBytes === undefined ? [] : [[r.arch, r.config, mib(r.ours.peakRssBytes), mib(r.theirs.peakRssBytes)]])),
+    ),
+    ...subTable(
+      `Data pipeline alone: the cores each loader needs to feed a V100's AMP training step at ${V100_WINDOWS_PER_SECOND} windows/s (100×100 crops, shared/reference/performance-anchors.md §2.4), from its windows/s per core:`,
+      ['ours', 'reference', 'cores used', 'ours: windows/s per core', 'reference: windows/s per core', `cores for ${V100_WINDOWS_PER_SECOND} windows/s: ours`, 'reference'],
+      result.rows.flatMap((r) => {
+        if (r.section !== 'data pipeline' || r.workers === undefined) return [];
+        const perCore = (x: Side) => (x.samplesPerSecond ?? NaN) / (r.workers as number);
+        const cores = (x: Side) => num(V100_WINDOWS_PER_SECOND / perCore(x), 1);
+        return [[r.config.split('; ours ')[1] ?? '', r.reference, String(r.workers), num(perCore(r.ours), 0), num(perCore(r.theirs), 0), cores(r.ours), cores(r.theirs)]];
+      }),
+    ),
     ...subTable(
       'Inference by stage, seconds per run (mean of the timed runs). Decode, detect and crop + normalise run in the frame worker process while the model runs, so the stages overlap; "waiting" is the model side waiting for frames, what the overlap did not hide:',
       ['arch', 'side', 'wall', 'decode', 'detect', 'crop + normalise', 'model', 'waiting for frames'],

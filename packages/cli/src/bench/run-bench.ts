@@ -18,7 +18,9 @@ const ROOT = resolve(__dirname, '../../../..');
 /** A RegNet-Y small enough for --quick (the core tests' tiny spec). */
 export const TINY_ARCH = 'regnet:depth=3,w0=16,wa=8,wm=2,group=8,se=0.25';
 
-export const BENCH_SECTIONS = ['step', 'training', 'inference'] as const;
+export const BENCH_SECTIONS = ['step', 'shared-frames', 'training', 'loader', 'inference'] as const;
+/** Windows per clip of the shared-frame rows (`gazecoder train --shared-frames K`). */
+export const SHARED_FRAME_CLIPS = [4, 8, 16] as const;
 export type BenchSection = (typeof BENCH_SECTIONS)[number];
 
 export interface BenchOptions {
@@ -47,6 +49,8 @@ export interface Side {
   samplesPerSecond?: number;
   secondsPerStep?: Timing;
   reason?: string;
+  /** the measuring process's peak resident memory (training step rows) */
+  peakRssBytes?: number;
 }
 
 export interface Parity {
@@ -66,13 +70,13 @@ export interface Parity {
 }
 
 export interface BenchRow {
-  section: 'training step' | 'end-to-end training' | 'inference';
+  section: 'training step' | 'shared-frame step' | 'end-to-end training' | 'data pipeline' | 'inference';
   arch: string;
   /** what both sides ran, e.g. "batch 4, fp32" */
   config: string;
   /** what the reference is */
   reference: string;
-  unit: 'samples/s' | 'frames/s';
+  unit: 'samples/s' | 'frames/s' | 'windows/s';
   ours: Side;
   theirs: Side;
   /** ours ÷ reference throughput; null when a side did not run */
@@ -82,7 +86,12 @@ export interface BenchRow {
   stages?: { ours: StageBreakdown; theirs: StageBreakdown };
   /** inference: the same video sent live (ffmpeg -re, MPEG-TS on a pipe) into annotateStream */
   stream?: StreamLatency;
+  /** data pipeline: cores (loader threads, DataLoader processes) each side used */
+  workers?: number;
 }
+
+/** What a V100's AMP training step takes in at iCatcher+'s geometry (shared/reference/performance-anchors.md §2.4). */
+export const V100_WINDOWS_PER_SECOND = 300;
 
 /**
  * A frame's latency: from when the live source sent it (ffmpeg -re sends frame k k/fps after it
@@ -144,12 +153,20 @@ interface Settings {
   log: (line: string) => void;
 }
 
-/** Where `npm run build -w native` (cmake-js) or a plain CMake build in native/build-bench put the step benchmark. */
-export function stepBenchExecutable(): string {
-  const candidates = [process.env.GAZECODER_STEP_BENCH, join(ROOT, 'native/build/bench/gazecoder_step_bench'), join(ROOT, 'native/build-bench/bench/gazecoder_step_bench')];
+/** Where `npm run build -w native` (cmake-js) or a plain CMake build in native/build-bench put a benchmark executable. */
+function benchExecutable(name: string, variable: string): string {
+  const candidates = [process.env[variable], join(ROOT, `native/build/bench/${name}`), join(ROOT, `native/build-bench/bench/${name}`)];
   const found = candidates.find((c): c is string => c !== undefined && c !== '' && existsSync(c));
-  if (!found) throw new Error('gazecoder bench: gazecoder_step_bench is not built; run `npm run build -w native` (or set GAZECODER_STEP_BENCH)');
+  if (!found) throw new Error(`gazecoder bench: ${name} is not built; run \`npm run build -w native\` (or set ${variable})`);
   return found;
+}
+
+export function stepBenchExecutable(): string {
+  return benchExecutable('gazecoder_step_bench', 'GAZECODER_STEP_BENCH');
+}
+
+export function loaderBenchExecutable(): string {
+  return benchExecutable('gazecoder_loader_bench', 'GAZECODER_LOADER_BENCH');
 }
 
 function runProcess(command: string, args: readonly string[]): Promise<string> {
@@ -188,24 +205,62 @@ interface StepBenchOutput {
   parity: Parity | null;
 }
 
+/** One side of a step benchmark's output as a row's side. */
+function stepSide(r: Side): Side {
+  const { status, samplesPerSecond, secondsPerStep, peakRssBytes } = r;
+  return { status, samplesPerSecond, secondsPerStep, ...(peakRssBytes !== undefined ? { peakRssBytes } : {}) };
+}
+
+/** One configuration of the step benchmark: ours (gazecoder_step_bench) and PyTorch's in one run. */
+async function runStepBench(s: Settings, pytorch: { version: string }, arch: string, batch: number, sharedFrames: number): Promise<StepBenchOutput> {
+  const r = await runJson<StepBenchOutput>(s.python, [
+    join(ROOT, 'scripts/reference/step_bench.py'), '--bench-exe', stepBenchExecutable(), '--arch', arch, '--batch', String(batch),
+    '--device', s.device, '--threads', String(s.threads), '--warmup', '1', '--repeats', String(s.repeats),
+    '--shared-frames', String(sharedFrames),
+  ]);
+  pytorch.version = r.reference.torchVersion ?? pytorch.version;
+  return r;
+}
+
 async function stepRows(s: Settings, pytorch: { version: string }): Promise<BenchRow[]> {
-  const exe = stepBenchExecutable();
   const rows: BenchRow[] = [];
   for (const arch of s.archs) {
     const batch = s.batch(arch);
     s.log(`bench: training step, ${arch}, batch ${batch}`);
-    const r = await runJson<StepBenchOutput>(s.python, [
-      join(ROOT, 'scripts/reference/step_bench.py'), '--bench-exe', exe, '--arch', arch, '--batch', String(batch),
-      '--device', s.device, '--threads', String(s.threads), '--warmup', '1', '--repeats', String(s.repeats),
-    ]);
-    pytorch.version = r.reference.torchVersion ?? pytorch.version;
+    const r = await runStepBench(s, pytorch, arch, batch, 1);
     rows.push({
       section: 'training step', arch, config: `batch ${batch} windows (${batch * 5} crops), fp32, forward + backward + Adam`,
       reference: 'PyTorch + torchvision step (scripts/reference/step_bench.py)', unit: 'samples/s',
-      ours: { status: r.ours.status, samplesPerSecond: r.ours.samplesPerSecond, secondsPerStep: r.ours.secondsPerStep },
-      theirs: { status: r.reference.status, samplesPerSecond: r.reference.samplesPerSecond, secondsPerStep: r.reference.secondsPerStep },
-      ratio: r.ratio, ...(r.parity ? { parity: r.parity } : {}),
+      ours: stepSide(r.ours), theirs: stepSide(r.reference), ratio: r.ratio, ...(r.parity ? { parity: r.parity } : {}),
     });
+  }
+  return rows;
+}
+
+/** The shared-frame rows' batch: a clip of K windows needs a batch of at least K. */
+function sharedBatch(s: Settings, arch: string): number {
+  return Math.max(s.batch(arch), s.quick ? 8 : Math.max(...SHARED_FRAME_CLIPS));
+}
+
+function sharedClips(s: Settings): readonly number[] {
+  return s.quick ? [4] : SHARED_FRAME_CLIPS;
+}
+
+/** The shared-frame step against iCatcher+'s per-window step in PyTorch, on as many windows. */
+async function sharedStepRows(s: Settings, pytorch: { version: string }): Promise<BenchRow[]> {
+  const rows: BenchRow[] = [];
+  for (const arch of s.archs) {
+    const batch = sharedBatch(s, arch);
+    for (const k of sharedClips(s)) {
+      s.log(`bench: shared-frame step, ${arch}, batch ${batch}, clips of ${k} windows`);
+      const r = await runStepBench(s, pytorch, arch, batch, k);
+      const frames = Math.ceil(batch / k) * 4 + batch;
+      rows.push({
+        section: 'shared-frame step', arch, config: `batch ${batch} windows in clips of ${k} (--shared-frames ${k}): ${frames} frames encoded instead of ${batch * 5}, fp32, forward + backward + Adam`,
+        reference: "PyTorch + torchvision, iCatcher+'s per-window step on the same windows (5 crops each)", unit: 'samples/s',
+        ours: stepSide(r.ours), theirs: stepSide(r.reference), ratio: r.ratio,
+      });
+    }
   }
   return rows;
 }
@@ -217,10 +272,10 @@ interface TrainReferenceOutput {
 }
 
 /** Our whole training loop (C++ loader threads, jitter, step) timed between step events, warm-up step left out. */
-async function ourTraining(s: Settings, dataset: string, out: string, arch: string, batch: number, steps: number): Promise<Side> {
+async function ourTraining(s: Settings, dataset: string, out: string, arch: string, batch: number, steps: number, sharedFrames = 1): Promise<Side> {
   const controller = new AbortController();
   const stamps: number[] = [];
-  for await (const event of train({ dataset, out, arch, batchSize: batch, epochs: 1, device: s.device }, { signal: controller.signal })) {
+  for await (const event of train({ dataset, out, arch, batchSize: batch, epochs: 1, device: s.device, sharedFrames }, { signal: controller.signal })) {
     if (event.type === 'start' || event.type === 'step') stamps.push(performance.now());
     if (event.type === 'step' && event.step >= steps) controller.abort();
   }
@@ -230,31 +285,105 @@ async function ourTraining(s: Settings, dataset: string, out: string, arch: stri
   return { status: 'ok', secondsPerStep: t, samplesPerSecond: batch / t.median };
 }
 
+type ReferencePipeline = 'icatcher' | 'packed';
+
+const REFERENCE_PIPELINES: Record<ReferencePipeline, string> = {
+  icatcher: "iCatcher+'s pipeline: PNG per crop decoded by PIL, PIL ColorJitter, DataLoader (num_workers=0)",
+  packed: 'PyTorch fed from our packed arrays (tensor ColorJitter, DataLoader num_workers=0)',
+};
+
+async function referenceTraining(s: Settings, dataset: string, arch: string, batch: number, steps: number, pipeline: ReferencePipeline, pytorch: { version: string }): Promise<Side> {
+  s.log(`bench: end-to-end training, ${arch}, batch ${batch}: PyTorch, ${pipeline} pipeline`);
+  const r = await runJson<TrainReferenceOutput>(s.python, [
+    join(ROOT, 'scripts/reference/train_reference.py'), dataset, '--arch', arch, '--batch', String(batch), '--steps', String(steps),
+    '--threads', String(s.threads), '--pipeline', pipeline,
+  ]);
+  pytorch.version = r.torchVersion;
+  return { status: 'ok', samplesPerSecond: r.samplesPerSecond, secondsPerStep: r.secondsPerStep };
+}
+
+/** A synthetic packed dataset with 100×100 crops and training windows for `batches` batches of `batch`. */
+async function benchDataset(s: Settings, work: string, name: string, batch: number, batches: number): Promise<string> {
+  const dataset = join(work, name);
+  // About 125 training windows per 150-frame video.
+  const videos = Math.ceil((batch * batches) / 100) + 1;
+  await runProcess(s.python, [join(ROOT, 'test/python/synthetic_dataset.py'), dataset, '--size', '100', '--train-videos', String(videos), '--val-videos', '1']);
+  return dataset;
+}
+
+function trainingConfig(batch: number, extra = ''): string {
+  return `batch ${batch}${extra}, 100×100 crops, ColorJitter, fp32 reference; ours at the device's defaults`;
+}
+
 async function trainingRows(s: Settings, work: string, pytorch: { version: string }): Promise<BenchRow[]> {
   const rows: BenchRow[] = [];
   const steps = s.repeats + 1;
   for (const arch of s.archs) {
     const batch = s.batch(arch);
-    const dataset = join(work, `dataset-${rows.length}`);
-    // About 125 training windows per 150-frame video; enough for every step.
-    const videos = Math.ceil((batch * (steps + 1)) / 100) + 1;
-    await runProcess(s.python, [join(ROOT, 'test/python/synthetic_dataset.py'), dataset, '--size', '100', '--train-videos', String(videos), '--val-videos', '1']);
+    const dataset = await benchDataset(s, work, `dataset-${rows.length}`, batch, steps + 1);
     s.log(`bench: end-to-end training, ${arch}, batch ${batch}: gazecoder`);
     const ours = await ourTraining(s, dataset, join(work, `run-${rows.length}`), arch, batch, steps);
     for (const pipeline of ['icatcher', 'packed'] as const) {
-      s.log(`bench: end-to-end training, ${arch}, batch ${batch}: PyTorch, ${pipeline} pipeline`);
-      const r = await runJson<TrainReferenceOutput>(s.python, [
-        join(ROOT, 'scripts/reference/train_reference.py'), dataset, '--arch', arch, '--batch', String(batch), '--steps', String(steps),
-        '--threads', String(s.threads), '--pipeline', pipeline,
-      ]);
-      pytorch.version = r.torchVersion;
-      const theirs: Side = { status: 'ok', samplesPerSecond: r.samplesPerSecond, secondsPerStep: r.secondsPerStep };
+      const theirs = await referenceTraining(s, dataset, arch, batch, steps, pipeline, pytorch);
+      rows.push({ section: 'end-to-end training', arch, config: trainingConfig(batch), reference: REFERENCE_PIPELINES[pipeline], unit: 'samples/s', ours, theirs, ratio: ratio(ours, theirs) });
+    }
+  }
+  return rows;
+}
+
+/** Shared-frame training end to end against the per-window recipe fed from the same arrays, at the same batch in windows. */
+async function sharedTrainingRows(s: Settings, work: string, pytorch: { version: string }): Promise<BenchRow[]> {
+  const rows: BenchRow[] = [];
+  const steps = s.repeats + 1;
+  for (const arch of s.archs) {
+    const batch = sharedBatch(s, arch);
+    const dataset = await benchDataset(s, work, `dataset-shared-${arch.replace(/[^a-z0-9_]/gi, '')}`, batch, steps + 1);
+    const theirs = await referenceTraining(s, dataset, arch, batch, steps, 'packed', pytorch);
+    for (const k of sharedClips(s)) {
+      s.log(`bench: end-to-end training, ${arch}, batch ${batch}: gazecoder --shared-frames ${k}`);
+      const ours = await ourTraining(s, dataset, join(work, `run-shared-${rows.length}`), arch, batch, steps, k);
       rows.push({
-        section: 'end-to-end training', arch, config: `batch ${batch}, 100×100 crops, ColorJitter, fp32 reference; ours at the device's defaults`,
-        reference: pipeline === 'icatcher'
-          ? "iCatcher+'s pipeline: PNG per crop decoded by PIL, PIL ColorJitter, DataLoader (num_workers=0)"
-          : 'PyTorch fed from our packed arrays (tensor ColorJitter, DataLoader num_workers=0)',
-        unit: 'samples/s', ours, theirs, ratio: ratio(ours, theirs),
+        section: 'end-to-end training', arch, config: trainingConfig(batch, ` windows, ours in clips of ${k} (--shared-frames ${k}) against the per-window recipe`),
+        reference: REFERENCE_PIPELINES.packed, unit: 'samples/s', ours, theirs, ratio: ratio(ours, theirs),
+      });
+    }
+  }
+  return rows;
+}
+
+interface LoaderOutput {
+  windowsPerSecond: number;
+}
+
+/**
+ * The data pipelines alone, no model: our BatchLoader (per window and in clips of 16) with 1 and with
+ * every core's worth of threads, against PyTorch's DataLoader fed iCatcher+'s PNG/PIL pipeline with
+ * num_workers=0 (iCatcher+'s setting, one core) and num_workers=cores.
+ */
+async function loaderRows(s: Settings, work: string): Promise<BenchRow[]> {
+  const exe = loaderBenchExecutable();
+  const batch = s.quick ? 16 : 64;
+  const batches = s.quick ? 4 : 12;
+  const dataset = await benchDataset(s, work, 'dataset-loader', batch, batches + 2);
+  const cores = Math.max(2, cpus().length);
+  const reference: Record<number, Side> = {};
+  const rows: BenchRow[] = [];
+  for (const workers of [1, cores]) {
+    s.log(`bench: data pipeline, PyTorch DataLoader (iCatcher+'s PNG/PIL), num_workers=${workers === 1 ? 0 : workers}`);
+    const r = await runJson<LoaderOutput>(s.python, [
+      join(ROOT, 'scripts/reference/train_reference.py'), dataset, '--loader-only', '--pipeline', 'icatcher', '--batch', String(batch),
+      '--steps', String(batches), '--threads', '1', '--workers', String(workers === 1 ? 0 : workers),
+    ]);
+    reference[workers] = { status: 'ok', samplesPerSecond: r.windowsPerSecond };
+    for (const k of [1, 16]) {
+      s.log(`bench: data pipeline, gazecoder BatchLoader, ${workers} thread${workers > 1 ? 's' : ''}${k > 1 ? `, clips of ${k}` : ''}`);
+      const ours = await runJson<LoaderOutput>(exe, [dataset, '--batch', String(batch), '--workers', String(workers), '--shared-frames', String(k), '--batches', String(batches)]);
+      const oursSide: Side = { status: 'ok', samplesPerSecond: ours.windowsPerSecond };
+      rows.push({
+        section: 'data pipeline', arch: '–',
+        config: `batch ${batch}, ColorJitter + flip, ${workers === 1 ? '1 core' : `${workers} cores`}; ours ${k > 1 ? `in clips of ${k} (--shared-frames ${k})` : 'per window'}`,
+        reference: `PyTorch DataLoader, iCatcher+'s PNG/PIL pipeline, num_workers=${workers === 1 ? 0 : workers}`,
+        unit: 'windows/s', ours: oursSide, theirs: reference[workers] as Side, ratio: ratio(oursSide, reference[workers] as Side), workers,
       });
     }
   }
@@ -369,7 +498,10 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchResult>
   try {
     const rows = [
       ...(sections.has('step') ? await stepRows(s, pytorch) : []),
+      ...(sections.has('shared-frames') ? await sharedStepRows(s, pytorch) : []),
       ...(sections.has('training') ? await trainingRows(s, work, pytorch) : []),
+      ...(sections.has('shared-frames') ? await sharedTrainingRows(s, work, pytorch) : []),
+      ...(sections.has('loader') ? await loaderRows(s, work) : []),
       ...(sections.has('inference') ? await inferenceRows(s, work) : []),
     ];
     return {

@@ -7,15 +7,16 @@ import { nonNegativeInteger, positiveInteger, positiveNumber, requires } from '.
 import { JsonProgress, SilentProgress, TerminalProgress, type ProgressReporter } from '../progress';
 
 /** Commander's view of the flags: TrainOptions' names, except where the CLI follows iCatcher+'s. */
-type TrainFlags = Omit<TrainOptions, 'dataset' | 'horizontalFlip' | 'distributed'> &
+type TrainFlags = Omit<TrainOptions, 'dataset' | 'horizontalFlip' | 'distributed' | 'freezeEncoderBatchNorm'> &
   Omit<LaunchFlags, 'device' | 'json'> & {
     horizFlip?: boolean;
+    freezeEncoderBn?: boolean;
     json?: boolean;
   };
 
 function toOptions(dataset: string, flags: TrainFlags, distributed: DistributedOptions | undefined): TrainOptions {
-  const { horizFlip, json: _json, nproc: _nproc, nnodes: _nnodes, nodeRank: _nodeRank, masterAddr: _addr, masterPort: _port, distTimeout: _timeout, ...settings } = flags;
-  return { ...settings, dataset, horizontalFlip: horizFlip, distributed };
+  const { horizFlip, freezeEncoderBn, json: _json, nproc: _nproc, nnodes: _nnodes, nodeRank: _nodeRank, masterAddr: _addr, masterPort: _port, distTimeout: _timeout, ...settings } = flags;
+  return { ...settings, dataset, horizontalFlip: horizFlip, freezeEncoderBatchNorm: freezeEncoderBn, distributed };
 }
 
 function summary(done: TrainDoneEvent): string {
@@ -107,6 +108,8 @@ export function registerTrainCommand(program: Command): void {
     .option('--eliminate-transitions', 'only windows whose 9 frames share one label')
     .option('--use-mutually-agreed', "only windows where coder 2 agrees on the middle frame")
     .option('--horiz-flip', 'mirror half the windows, swapping left and right')
+    .option('--shared-frames <k>', 'shared-frame training: batches of clips of up to k consecutive same-parity windows, each frame encoded once (default 1: per window, as iCatcher+)', positiveInteger('--shared-frames'))
+    .option('--freeze-encoder-bn', "keep the image encoder's BatchNorm in eval mode (pretrained running statistics, fixed) while training")
     .option('--early-stopping <n>', 'stop after n epochs without a better validation accuracy (default 0: never)', nonNegativeInteger('--early-stopping'))
     .option('--log-every <n>', 'steps between step lines of metrics.jsonl (default 50)', positiveInteger('--log-every'))
     .option('--checkpoint-every <n>', 'also write last.pth every n steps within an epoch, so that a killed run loses at most n steps (kept on --resume)', positiveInteger('--checkpoint-every'))

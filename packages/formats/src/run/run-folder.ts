@@ -74,7 +74,11 @@ export const runConfigSchema = z.strictObject({
     framesPerSample: z.int().positive(),
     eliminateTransitions: z.boolean(),
     useMutuallyAgreed: z.boolean(),
+    /** windows per clip of shared-frame training (1: per window); absent in runs before it existed */
+    sharedFrames: z.int().positive().default(1),
   }),
+  /** the image encoder's BatchNorm in eval mode while training (--freeze-encoder-bn) */
+  freezeEncoderBatchNorm: z.boolean().default(false),
   augmentation: z.strictObject({
     colorJitter: z.strictObject({ brightness: z.number(), contrast: z.number(), saturation: z.number(), hue: z.number() }),
     horizontalFlip: z.boolean(),

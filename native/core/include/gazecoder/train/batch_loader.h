@@ -13,6 +13,7 @@
 #include <thread>
 #include <vector>
 
+#include "gazecoder/train/clips.h"
 #include "gazecoder/train/dataset.h"
 #include "gazecoder/train/sample_transform.h"
 
@@ -22,9 +23,10 @@ struct Batch {
   int64_t index = 0;     // within the epoch
   int64_t offset = 0;    // of this shard's first sample in the whole batch
   int64_t globalSize = 0;  // samples of the whole batch (of all shards)
-  torch::Tensor images;  // B×N×3×S×S float32
+  torch::Tensor images;  // B×N×3×S×S float32; shared-frame batches: U×3×S×S, each frame once
   torch::Tensor boxes;   // B×N×5 float32
   torch::Tensor labels;  // B int64
+  torch::Tensor frameIndex;  // shared-frame batches: B×N int64, window i's frame j is images[frameIndex[i][j]]; else undefined
 };
 
 // More loader threads than any machine has cores for is a mistake, not a setting.
@@ -45,6 +47,10 @@ struct LoaderOptions {
   // this loader yields slice `shardIndex` (the augmentation of a sample does not depend on it).
   int64_t shardIndex = 0;
   int64_t shardCount = 1;
+  // Shared-frame batches (--shared-frames): the epoch visits clips of up to this many consecutive
+  // same-parity windows (clips.h) in shuffled order, a batch's frames are held once (Batch::frameIndex),
+  // ColorJitter is drawn per frame and the flip per clip. 1: one window at a time, iCatcher+'s recipe.
+  int64_t sharedFrames = 1;
 };
 
 // The order in which an epoch visits `count` samples: the identity, or a Fisher-Yates shuffle
@@ -70,6 +76,8 @@ class BatchLoader {
   const Dataset& dataset_;
   const std::vector<Sample>& samples_;
   LoaderOptions options_;
+  std::vector<Clip> clips_;          // shared-frame batches only
+  std::vector<int64_t> clipOfWindow_;  // per position of order_ (shared-frame batches only)
   std::vector<int64_t> order_;
   int64_t batches_;
   int64_t nextToProduce_;
@@ -85,6 +93,7 @@ class BatchLoader {
   void work();
   void stopWorkers();
   Batch assemble(int64_t index) const;
+  void assembleSharedFrames(Batch& batch, int64_t begin, int64_t n) const;
 };
 
 }  // namespace gazecoder::train

@@ -8,7 +8,8 @@
 namespace gazecoder::train {
 
 // What a stream is for; part of every derived seed so that streams never coincide.
-enum class Stream : uint64_t { Shuffle = 1, Augment = 2, Dropout = 3, Init = 4 };
+// ClipFlip and FrameJitter: shared-frame batches, whose flip is drawn per clip and jitter per frame.
+enum class Stream : uint64_t { Shuffle = 1, Augment = 2, Dropout = 3, Init = 4, ClipFlip = 5, FrameJitter = 6 };
 
 // SplitMix64's finaliser: a bijective 64-bit mix.
 inline uint64_t mix64(uint64_t z) {

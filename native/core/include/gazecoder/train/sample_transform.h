@@ -24,4 +24,13 @@ struct SampleTransform {
 int64_t assembleSample(const Dataset& dataset, const Sample& sample, const SampleTransform& transform, Rng& rng,
                        float* images, float* boxes);
 
+// One crop of `video` as a frame of model input: ToTensor, ColorJitter with `jitter` (when not
+// null), Normalize; 3×S×S float32 at `chw`. The per-frame part of assembleSample.
+void writeCropImage(const Dataset& dataset, const Video& video, int64_t crop, const SampleTransform& transform,
+                    const ColorJitterParams* jitter, float* chw);
+// Mirrors `planes` S×S float planes left to right (the image part of the horizontal flip).
+void mirrorPlanes(float* planes, int64_t count, int64_t size);
+// The label of a mirrored window: left and right swap.
+inline int64_t mirroredLabel(int64_t label) { return label == 1 || label == 2 ? 3 - label : label; }
+
 }  // namespace gazecoder::train

@@ -43,11 +43,11 @@ struct TrainRequest {
   std::string outDir;                // the run folder
   bool resume = false;               // continue from outDir/last.pth
   std::optional<std::string> arch, device, optimizer, amp, pretrained, init;
-  std::optional<int64_t> batchSize, epochs, workers, earlyStopping, logEvery, checkpointEvery;
+  std::optional<int64_t> batchSize, epochs, workers, earlyStopping, logEvery, checkpointEvery, sharedFrames;
   std::optional<uint64_t> seed;
   std::optional<double> lr;
   std::optional<bool> channelsLast, eliminateTransitions, useMutuallyAgreed, horizontalFlip, foreach,
-      cudnnBenchmark, cudaGraphs, syncBatchNorm;
+      cudnnBenchmark, cudaGraphs, syncBatchNorm, freezeEncoderBatchNorm;
   std::optional<DistributedRequest> distributed;
 };
 
@@ -75,6 +75,8 @@ struct TrainConfig {
   SampleOptions samples;
   bool horizontalFlip = false;
   ColorJitterRanges jitter;
+  int64_t sharedFrames = 1;            // windows per clip of a shared-frame batch (clips.h); 1: per window
+  bool freezeEncoderBatchNorm = false;  // the image encoder's BatchNorm in eval mode while training
   DistributedRequest distributed;  // worldSize 1: a single process
   std::string backend;             // c10d backend of a job of several processes: "gloo" or "nccl"
   bool syncBatchNorm = false;      // BatchNorm statistics over the global batch instead of each slice

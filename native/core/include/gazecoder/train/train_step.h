@@ -19,6 +19,15 @@ namespace gazecoder::train {
 // images B×N×3×H×W, boxes B×N×5 -> logits B×3, with the crops in channels_last when asked.
 torch::Tensor forwardWindows(GazeCodingModel& model, const torch::Tensor& images, const torch::Tensor& boxes,
                              bool channelsLast);
+// A shared-frame batch (--shared-frames): frames U×3×H×W through the image encoder once, window i's
+// embeddings gathered by frameIndex B×N (index_select, so gradients of a shared frame sum over its
+// windows), then the box encoder and predictor per window as forwardWindows -> logits B×3.
+torch::Tensor forwardSharedFrames(GazeCodingModel& model, const torch::Tensor& frames, const torch::Tensor& frameIndex,
+                                  const torch::Tensor& boxes, bool channelsLast);
+
+// Puts every BatchNorm layer of `module` in eval mode (--freeze-encoder-bn, "partial BN"): its running
+// statistics, from the pretrained weights, normalise and stay fixed; its affine weights still train.
+void freezeBatchNorm(torch::nn::Module& module);
 
 struct StepOutcome {
   torch::Tensor loss;     // detached and not yet read back: the batch's mean, or this rank's share of the job's
@@ -37,9 +46,11 @@ class TrainStep {
   // then its share of the global batch's mean, so that the summed gradients equal one process's), or
   // null. `beforeUpdate` runs after the backward pass and before the optimizer step (a job sums its
   // totals there: a failed collective then leaves the step untaken).
+  // `frameIndex`: a shared-frame batch's map (images are then its U frames), or undefined.
   StepOutcome operator()(const torch::Tensor& images, const torch::Tensor& boxes, const torch::Tensor& labels,
                          const distributed::BatchShard* shard = nullptr,
-                         const std::function<void(const StepOutcome&)>& beforeUpdate = nullptr);
+                         const std::function<void(const StepOutcome&)>& beforeUpdate = nullptr,
+                         const torch::Tensor& frameIndex = {});
 
  private:
   GazeCodingModel& model_;
