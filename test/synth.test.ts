@@ -175,6 +175,64 @@ describe('gazecoder synth', () => {
     expect(falseOnEmpty).toBe(0);
   });
 
+  it('shows every gaze in every video, so that every split holds every class', () => {
+    for (const v of summary.videos) expect(new Set(v.truth.map((t) => t.gaze).filter((g) => g !== null))).toEqual(new Set(['left', 'right', 'away']));
+  });
+
+  it('--difficulty makes the same story harder to see: dimmer, noisier, subtler, partly occluded; the detector still finds the child', async () => {
+    const cv = opencv();
+    const hard = await synthesize({ out: join(root, 'hard'), videos: 3, seconds: 3, seed: 3, difficulty: 1 });
+    const easy = await synthesize({ out: join(root, 'easy'), videos: 3, seconds: 3, seed: 3 });
+    // The same videos, children, splits and gaze script.
+    expect(hard.videos.map((v) => [v.id, v.which, v.truth.map((t) => t.gaze)])).toEqual(easy.videos.map((v) => [v.id, v.which, v.truth.map((t) => t.gaze)]));
+    const look = (dir: string, v: SynthSummary['videos'][number]) => {
+      const capture = new cv.VideoCapture(join(dir, 'videos', videoName(v.id)));
+      let brightness = 0;
+      let grain = 0;
+      let occluded = 0;
+      let frames = 0;
+      for (let f = 0; f < v.frames; f += 1) {
+        const frame = capture.read();
+        const gray = frame.cvtColor(cv.COLOR_BGR2GRAY);
+        brightness += gray.mean().w;
+        // grain: what a 3×3 median takes away, on the background's flat regions
+        grain += gray.absdiff(gray.medianBlur(3)).mean().w;
+        const box = v.truth[f]?.child?.box;
+        if (box) {
+          // the occluder's colour (BGR 90, 120, 170, lit and noisy) over the face
+          const face = frame.getRegion(new cv.Rect(Math.round(box.x), Math.round(box.y), Math.round(box.width), Math.round(box.height)));
+          const mask = face.inRange(new cv.Vec3(20, 30, 50), new cv.Vec3(110, 140, 190));
+          if (mask.countNonZero() > 0.15 * box.width * box.height) occluded += 1;
+          frames += 1;
+        }
+      }
+      capture.release();
+      return { brightness: brightness / v.frames, grain: grain / v.frames, occluded: occluded / frames };
+    };
+    const easyLook = easy.videos.map((v) => look(join(root, 'easy'), v));
+    const hardLook = hard.videos.map((v) => look(join(root, 'hard'), v));
+    hardLook.forEach((h, i) => {
+      const e = easyLook[i] as typeof h;
+      expect(h.brightness).toBeLessThan(e.brightness * 0.8);
+      expect(h.grain).toBeGreaterThan(e.grain * 1.3);
+      expect(e.occluded).toBe(0);
+    });
+    expect(Math.max(...hardLook.map((h) => h.occluded))).toBeGreaterThan(0.1);
+    // Still coded on most frames: the default detector finds the drawn child.
+    let withChild = 0;
+    let found = 0;
+    for (const v of hard.videos) {
+      for await (const frame of detectFaces(join(root, 'hard', 'videos', videoName(v.id)))) {
+        const child = v.truth[frame.frame]?.child?.box;
+        if (!child) continue;
+        withChild += 1;
+        if (frame.faces.some((face) => iou(face, child) > 0.3)) found += 1;
+      }
+    }
+    expect(found / withChild).toBeGreaterThan(0.8);
+    await expect(synthesize({ out: join(root, 'bad'), difficulty: 2 })).rejects.toThrow('--difficulty must be in 0…1, got 2');
+  });
+
   it('is seeded: the same seed writes the same codings, metadata and drawings; another seed does not', async () => {
     const again = await synthesize({ out: join(root, 'again'), videos: 5, seconds: 8, seed: 3 });
     expect(again.videos.map((v) => v.truth)).toEqual(summary.videos.map((v) => v.truth));

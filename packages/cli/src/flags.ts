@@ -27,6 +27,15 @@ export function positiveNumber(flag: string): (value: string) => number {
   };
 }
 
+/** Parses a number in [0, 1] (a share, a level). */
+export function unitInterval(flag: string): (value: string) => number {
+  return (value: string) => {
+    const n = Number(value);
+    if (value.trim() === '' || !(n >= 0 && n <= 1)) throw new InvalidArgumentError(`${flag} must be a number from 0 to 1, got '${value}'`);
+    return n;
+  };
+}
+
 /** The flag as typed for an option key: `numClasses` → `--num-classes`. */
 export function flagName(key: string): string {
   return `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;

@@ -51,6 +51,28 @@ export function gazeScript(random: () => number, frames: number, fps: number): S
       frame = end;
     }
   }
+  return withEveryGaze(segments);
+}
+
+/**
+ * Every video shows all three gazes when it has room (3 gaze segments or more), so that every split
+ * holds every class: where one is missing, the longest segment whose neighbours differ from it takes
+ * it. No random draw, so videos that had all three are unchanged.
+ */
+function withEveryGaze(segments: Segment[]): Segment[] {
+  for (const missing of ['left', 'right', 'away'] as const) {
+    if (segments.some((s) => s.kind === missing)) continue;
+    let best = -1;
+    segments.forEach((s, i) => {
+      if (s.kind === 'no-face') return;
+      if (segments[i - 1]?.kind === missing || segments[i + 1]?.kind === missing) return;
+      const count = segments.filter((t) => t.kind === s.kind).length;
+      // the kind it replaces must keep a segment of its own
+      if (count < 2) return;
+      if (best < 0 || s.end - s.start > (segments[best] as Segment).end - (segments[best] as Segment).start) best = i;
+    });
+    if (best >= 0) (segments[best] as Segment).kind = missing;
+  }
   return segments;
 }
 

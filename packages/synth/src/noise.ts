@@ -31,10 +31,15 @@ function noiseImages(width: number, height: number): Array<[Mat, Mat]> {
   return images;
 }
 
-/** The camera's look: Gaussian blur σ = 1, then one of the noise images picked by `random`. */
-export function cameraFinish(frame: Mat, random: () => number): Mat {
+/**
+ * The camera's look: Gaussian blur σ = `blurSigma`, then one of the noise images picked by `random`,
+ * scaled by `noiseScale`.
+ */
+export function cameraFinish(frame: Mat, random: () => number, blurSigma = 1, noiseScale = 1): Mat {
   const cv = opencv();
   const noise = noiseImages(frame.cols, frame.rows);
   const [up, down] = noise[Math.floor(random() * noise.length)] as [Mat, Mat];
-  return frame.gaussianBlur(new cv.Size(0, 0), 1).add(up).sub(down);
+  const blurred = frame.gaussianBlur(new cv.Size(0, 0), blurSigma);
+  if (noiseScale === 1) return blurred.add(up).sub(down);
+  return blurred.add(up.convertTo(cv.CV_8UC3, noiseScale)).sub(down.convertTo(cv.CV_8UC3, noiseScale));
 }

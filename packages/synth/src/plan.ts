@@ -49,6 +49,28 @@ export interface VideoPlan {
   adult: FaceTrack | null;
   /** seed of the per-frame randomness (pupil jitter, noise) */
   frameSeed: number;
+  /** how hard the video is to code: 0 as drawn by default, up to 1 (see {@link Difficulty}) */
+  difficulty: Difficulty;
+}
+
+/**
+ * What a difficulty d in [0, 1] does to a video (d = 0 changes nothing): sensor noise × (1 + 2d),
+ * camera blur σ = 1 + 1.5d, light gain × (1 − 0.5d) and bias − 25d (a dim room), the gaze's pupil and
+ * head turn × (1 − 0.55d) (subtler looks), and an occluder (a hand, a toy) over part of the face for
+ * about 35 % × d of the frames, in stretches.
+ */
+export interface Difficulty {
+  level: number;
+  noiseScale: number;
+  blurSigma: number;
+  gazeScale: number;
+  /** occluded while sin(2π frame / period + phase) > threshold */
+  occlusion: { threshold: number; period: number; phase: number; share: number; fromLeft: boolean } | null;
+}
+
+export function difficultyOf(level: number, random: () => number, fps: number): Difficulty {
+  const occlusion = level > 0 ? { threshold: Math.cos(Math.PI * 0.35 * level), period: uniform(random, 3, 6) * fps, phase: uniform(random, 0, 2 * Math.PI), share: uniform(random, 0.3, 0.55), fromLeft: random() < 0.5 } : null;
+  return { level, noiseScale: 1 + 2 * level, blurSigma: 1 + 1.5 * level, gazeScale: 1 - 0.55 * level, occlusion };
 }
 
 export interface PlanOptions {
@@ -56,6 +78,8 @@ export interface PlanOptions {
   frames: number;
   fps: number;
   seed: number;
+  /** 0 (default) … 1: see {@link Difficulty} */
+  difficulty?: number;
 }
 
 /**
@@ -83,6 +107,7 @@ function track(who: Identity, random: () => number, cx: number, cy: number, heig
 export function planVideos(options: PlanOptions): VideoPlan[] {
   const cv = opencv();
   const random = rng(options.seed * 7919 + 17);
+  const level = options.difficulty ?? 0;
   const { childOf, which } = children(options.videos, random);
   const childIds = which.map(() => uuid(random).slice(0, 8));
   const childLooks = which.map(() => ({ seed: integer(random, 1, 1 << 30), tone: uniform(random, 0.1, 1) }));
@@ -115,11 +140,13 @@ export function planVideos(options: PlanOptions): VideoPlan[] {
       segments: gazeScript(random, options.frames, options.fps),
       background: colour(),
       shapes,
-      gain: uniform(random, 0.75, 1.15),
-      bias: uniform(random, -20, 20),
+      gain: uniform(random, 0.75, 1.15) * (1 - 0.5 * level),
+      bias: uniform(random, -20, 20) - 25 * level,
       child: childTrack,
       adult,
       frameSeed: integer(random, 1, 1 << 30),
+      // drawn from its own stream, so that a difficulty of 0 leaves every other choice as it was
+      difficulty: difficultyOf(level, rng(options.seed * 104729 + index), options.fps),
     };
   });
 }

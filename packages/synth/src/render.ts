@@ -44,7 +44,11 @@ function childPose(plan: VideoPlan, frame: number, random: () => number): GazePo
   const i = segmentAt(plan.segments, frame);
   const s = plan.segments[i] as Segment & { kind: 'left' | 'right' | 'away' };
   const jitter = (): number => (random() - 0.5) * 0.1;
-  const pose = (seg: Segment & { kind: 'left' | 'right' | 'away' }): GazePose => gazePose(plan.child.who, seg.kind, jitter());
+  const scale = plan.difficulty.gazeScale;
+  const pose = (seg: Segment & { kind: 'left' | 'right' | 'away' }): GazePose => {
+    const p = gazePose(plan.child.who, seg.kind, jitter());
+    return scale === 1 ? p : { pupil: p.pupil * scale, pupilDown: p.pupilDown * scale, yaw: p.yaw * scale };
+  };
   const before = plan.segments[i - 1];
   const after = plan.segments[i + 1];
   if (isGaze(before) && frame - s.start <= 1) return blendPose(pose(before), pose(s), 0.625 + 0.25 * (frame - s.start));
@@ -70,6 +74,14 @@ export function renderFrame(plan: VideoPlan, background: Mat, frame: number, ran
   // the adult holds the child; when the child is out of frame, so is the adult
   if (present && plan.adult) adult = drawFaceOn(image, plan.adult.who, gazePose(plan.adult.who, 'away', (random() - 0.5) * 0.1), placement(plan.adult, frame, width, height)).box;
   if (present) child = drawFaceOn(image, plan.child.who, childPose(plan, frame, random), placement(plan.child, frame, width, height));
+  const occlusion = plan.difficulty.occlusion;
+  if (child && occlusion && Math.sin((2 * Math.PI * frame) / occlusion.period + occlusion.phase) > occlusion.threshold) {
+    // a hand or toy over one side of the face, eyes included
+    const b = child.box;
+    const w = Math.round(b.width * occlusion.share);
+    const x = occlusion.fromLeft ? b.x : b.x + b.width - w;
+    image.drawRectangle(new cv.Point2(Math.round(x), Math.round(b.y + 0.15 * b.height)), new cv.Point2(Math.round(x + w), Math.round(b.y + b.height)), new cv.Vec3(90, 120, 170), -1);
+  }
   const lit = image.convertTo(cv.CV_8UC3, plan.gain, plan.bias);
-  return { image: cameraFinish(lit, random), truth: { gaze: present ? segment.kind : null, child, adult } };
+  return { image: cameraFinish(lit, random, plan.difficulty.blurSigma, plan.difficulty.noiseScale), truth: { gaze: present ? segment.kind : null, child, adult } };
 }

@@ -29,6 +29,11 @@ export interface SynthOptions {
   height?: number;
   /** seconds per trial (`end` rows); default 5 */
   trialSeconds?: number;
+  /**
+   * 0 (default) … 1: how hard the videos are to code — noise, blur, low light, subtler gaze and
+   * occluders, growing with it (plan.ts, Difficulty). 0 writes what earlier versions wrote.
+   */
+  difficulty?: number;
   /** called after each video is written */
   onVideo?: (done: number, total: number, id: string) => void;
 }
@@ -61,6 +66,7 @@ function checkOptions(o: Required<Omit<SynthOptions, 'onVideo'>>): void {
   positiveInteger('--seed', o.seed, 0);
   positiveInteger('width', o.width, 64);
   positiveInteger('height', o.height, 64);
+  if (!(o.difficulty >= 0 && o.difficulty <= 1)) throw new Error(`--difficulty must be in 0…1, got ${o.difficulty}`);
   if (!(o.fps >= 1 && o.fps <= 240)) throw new Error(`--fps must be in 1…240, got ${o.fps}`);
   if (!(o.seconds * o.fps >= 30)) throw new Error(`--seconds must give at least 30 frames at --fps ${o.fps}, got ${o.seconds}`);
   if (existsSync(o.out) && readdirSync(o.out).length > 0) throw new Error(`${o.out}: already exists and is not empty; synth writes a new dataset`);
@@ -88,11 +94,11 @@ async function writeVideoFile(plan: VideoPlan, path: string, staging: string, o:
 
 /** Writes the dataset: videos/, annotations/coder1|coder2/, the metadata TSV and {@link TRUTH_FILE}. */
 export async function synthesize(options: SynthOptions): Promise<SynthSummary> {
-  const o = { videos: 8, seconds: 10, fps: 30, seed: 0, width: 320, height: 240, trialSeconds: 5, ...options };
+  const o = { videos: 8, seconds: 10, fps: 30, seed: 0, width: 320, height: 240, trialSeconds: 5, difficulty: 0, ...options };
   checkOptions(o);
   const frames = Math.round(o.seconds * o.fps);
   const trialFrames = Math.max(1, Math.round(o.trialSeconds * o.fps));
-  const plans = planVideos({ videos: o.videos, frames, fps: o.fps, seed: o.seed });
+  const plans = planVideos({ videos: o.videos, frames, fps: o.fps, seed: o.seed, difficulty: o.difficulty });
   const staging = join(o.out, '.staging');
   for (const dir of ['videos', 'annotations/coder1', 'annotations/coder2', '.staging']) await mkdir(join(o.out, dir), { recursive: true });
 

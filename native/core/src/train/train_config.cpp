@@ -205,6 +205,12 @@ TrainConfig resolveConfig(const TrainRequest& r, const c10::IValue* stored) {
   c.horizontalFlip = pick.pick<bool>(r.horizontalFlip, "horizontal_flip", "--horiz-flip", false, true);
   if (r.sharedFrames) requirePositive(*r.sharedFrames, "--shared-frames");
   c.sharedFrames = pick.pick<int64_t>(r.sharedFrames, "shared_frames", "--shared-frames", 1, true);
+  if (c.sharedFrames > 1 && c.samples.stride >= c.samples.windowSize) {
+    // Windows share frames only when a window's sampled frames overlap its neighbours'.
+    throw ConfigError("--shared-frames " + std::to_string(c.sharedFrames) + " needs overlapping windows; windows of " +
+                      std::to_string(c.samples.windowSize) + " frames with stride " + std::to_string(c.samples.stride) +
+                      " share no frames");
+  }
   c.freezeEncoderBatchNorm = pick.pick<bool>(r.freezeEncoderBatchNorm, "freeze_encoder_bn", "--freeze-encoder-bn", false, true);
 
   // The job's size may change between runs of one training (--resume with another --nproc).

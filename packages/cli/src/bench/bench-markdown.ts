@@ -7,7 +7,8 @@ function num(x: number | undefined | null, digits = 2): string {
 }
 
 function side(s: Side, unit: string): string {
-  if (s.status !== 'ok' || s.samplesPerSecond === undefined || s.secondsPerStep === undefined) return s.status;
+  if (s.status !== 'ok' || s.samplesPerSecond === undefined) return s.status;
+  if (s.secondsPerStep === undefined) return num(s.samplesPerSecond);  // a rate over many batches (data pipeline)
   const t = s.secondsPerStep;
   const per = unit === 'frames/s' ? 's/run' : 's/step';
   return `${num(s.samplesPerSecond)} (${num(t.median, 3)} ${per}, ${num(t.min, 3)}–${num(t.max, 3)})`;

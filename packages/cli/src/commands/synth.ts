@@ -1,13 +1,14 @@
 import type { Command } from 'commander';
 import { synthesize, type SynthSummary } from '@gazecoder/synth';
 
-import { nonNegativeInteger, positiveInteger, positiveNumber } from '../flags';
+import { nonNegativeInteger, positiveInteger, positiveNumber, unitInterval } from '../flags';
 
 interface SynthFlags {
   videos: number;
   seconds: number;
   fps: number;
   seed: number;
+  difficulty: number;
   json?: boolean;
 }
 
@@ -25,6 +26,7 @@ async function runSynth(out: string, flags: SynthFlags): Promise<void> {
     seconds: flags.seconds,
     fps: flags.fps,
     seed: flags.seed,
+    difficulty: flags.difficulty,
     onVideo: (done, total, id) => process.stderr.write(flags.json ? `${JSON.stringify({ type: 'video', done, total, id })}\n` : `synth: video ${done}/${total} ${id}\n`),
   });
   if (flags.json) {
@@ -46,6 +48,7 @@ export function registerSynthCommand(program: Command): void {
     .option('--seconds <s>', 'length of each video', positiveNumber('--seconds'), 10)
     .option('--fps <n>', 'frame rate', positiveNumber('--fps'), 30)
     .option('--seed <n>', 'seed: the same seed writes the same dataset', nonNegativeInteger('--seed'), 0)
+    .option('--difficulty <d>', 'how hard the videos are to code, 0 to 1: more noise and blur, dimmer light, subtler gaze, faces partly occluded', unitInterval('--difficulty'), 0)
     .option('--json', 'progress as JSON lines on stderr and the summary as JSON')
     .action(runSynth);
 }
