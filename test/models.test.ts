@@ -16,6 +16,9 @@ const tmp = tempDir('models');
 const { video, checkpoint } = annotateFixturePaths(tmp.path);
 const archive = join(tmp.path, 'icatcher+_models.zip');
 let zip: Buffer;
+/** A torchvision regnet_y_400mf state dict (random weights), served as its ImageNet file would be. */
+const weightsFile = join(tmp.path, 'regnet_y_400mf.pth');
+let weights: Buffer;
 let server: Server;
 let base = '';
 const requests: Array<{ url: string; range: string | undefined }> = [];
@@ -30,10 +33,17 @@ beforeAll(async () => {
   expect(zipped.stderr).toBe('');
   zip = readFileSync(archive);
   expect(zip.length).toBeGreaterThan(2 * CUT_AT);
+  const saved = python('run_inline.py', 'import sys,torch,torchvision; torch.manual_seed(5); torch.save(torchvision.models.regnet_y_400mf().state_dict(), sys.argv[1])', weightsFile);
+  expect(saved.stderr).toBe('');
+  weights = readFileSync(weightsFile);
   server = createServer((request: IncomingMessage, response) => {
     requests.push({ url: request.url ?? '', range: request.headers.range });
     if (request.url === '/broken') {
       response.writeHead(500, 'Internal Server Error').end('no');
+      return;
+    }
+    if (request.url === '/regnet_y_400mf.pth') {
+      response.writeHead(200, { 'Content-Length': String(weights.length) }).end(weights);
       return;
     }
     if (request.url === '/truncated.zip') {
@@ -115,6 +125,42 @@ describe('gazecoder models', () => {
     expect(pinned.stdout).toMatch(/checked against the pinned hash/);
   });
 
+  it("fetches torchvision's ImageNet weights as one file, checks the hash prefix torchvision pins, and train --pretrained takes them by name", async () => {
+    const env = cacheIn('torchvision');
+    // Random weights do not start with the prefix torchvision pins in the real file's name (e6988f5f).
+    const refused = await gazecoderAsync(['models', 'fetch', 'regnet_y_400mf', '--url', `${base}/regnet_y_400mf.pth`], env);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain(`the download's SHA-256 is ${sha256(weights)}, which does not start with e6988f5f, the prefix upstream pins in the file's name; it was removed, nothing was cached`);
+    expect(readdirSync(env.GAZECODER_CACHE)).toEqual([]);
+    // A mirror's file pinned by its own hash is stored as downloaded.
+    const fetched = await gazecoderAsync(['models', 'fetch', 'regnet_y_400mf', '--url', `${base}/regnet_y_400mf.pth`, '--sha256', sha256(weights)], env);
+    expect(fetched.stderr).not.toMatch(/gazecoder:/);
+    expect(fetched.code).toBe(0);
+    expect(fetched.stdout).toMatch(/regnet_y_400mf: fetched into .*regnet_y_400mf \(1 files/);
+    const listed = await gazecoderAsync(['models', 'list'], env);
+    expect(listed.stdout).toMatch(/regnet_y_400mf: cached/);
+    expect(listed.stdout).toMatch(/✓ regnet_y_400mf +image-encoder/);
+    expect(listed.stdout).toMatch(/regnet_y_16gf: not cached: npx gazecoder models fetch regnet_y_16gf/);
+
+    // train --pretrained by name: the image encoder starts from the cached file (a learning rate too
+    // small to move it keeps best.pth's encoder equal to the served weights).
+    const dataset = join(tmp.path, 'train-dataset');
+    expect(python('synthetic_dataset.py', dataset, '--size', '32', '--train-videos', '1', '--val-videos', '1', '--frames', '60').code).toBe(0);
+    const run = join(tmp.path, 'pretrained-run');
+    const trained = await gazecoderAsync(['train', dataset, '--out', run, '--arch', 'regnet_y_400mf', '--pretrained', 'regnet_y_400mf', '--epochs', '1', '--batch-size', '8', '--lr', '1e-30', '--device', 'cpu', '--json'], env);
+    expect(trained.stderr).not.toMatch(/gazecoder:/);
+    expect(trained.code).toBe(0);
+    expect(JSON.parse(readFileSync(join(run, 'config.json'), 'utf8')).pretrained).toBe(join(env.GAZECODER_CACHE, 'regnet_y_400mf', 'regnet_y_400mf-e6988f5f.pth'));
+    const compare = python('run_inline.py', 'import sys,torch; a=torch.load(sys.argv[1]); b=torch.load(sys.argv[2]); print(max((a["encoder_img."+k]-v).abs().max().item() for k,v in b.items() if not k.startswith("fc.") and v.is_floating_point() and "running" not in k))', join(run, 'best.pth'), weightsFile);
+    expect(compare.stderr).toBe('');
+    expect(Number(compare.stdout)).toBeLessThan(1e-6);
+
+    // An uncached name says which command fetches it.
+    const uncached = await gazecoderAsync(['train', dataset, '--out', join(tmp.path, 'uncached-run'), '--arch', 'regnet_y_16gf', '--pretrained', 'regnet_y_16gf'], env);
+    expect(uncached.code).toBe(1);
+    expect(uncached.stderr).toContain(`regnet_y_16gf: not in the model cache (${env.GAZECODER_CACHE}); fetch it with: npx gazecoder models fetch regnet_y_16gf`);
+  });
+
   it('fails clearly on a server error, a truncated archive, a bad hash, an uncached name and --offline, leaving the cache empty', async () => {
     const env = cacheIn('empty');
     const broken = await gazecoderAsync(['models', 'fetch', '--url', `${base}/broken`], env);
@@ -128,7 +174,7 @@ describe('gazecoder models', () => {
     expect(badHash.stderr).toContain("--sha256 must be 64 hexadecimal digits, got 'abc'");
     const unknown = await gazecoderAsync(['models', 'fetch', 'nope'], env);
     expect(unknown.code).toBe(1);
-    expect(unknown.stderr).toContain('nope: no such model archive (known: icatcher+)');
+    expect(unknown.stderr).toContain('nope: no such model archive (known: icatcher+, regnet_y_16gf, regnet_y_400mf)');
     const offline = await gazecoderAsync(['models', 'fetch', '--offline'], env);
     expect(offline.code).toBe(1);
     expect(offline.stderr).toContain('icatcher+: not in the model cache');

@@ -19,7 +19,7 @@ export interface CachedArchive {
   folder: string;
   url: string;
   sha256: string;
-  /** whether that hash was checked against a pinned one (else it is the first download's) */
+  /** whether that hash was checked against a pinned one or pinned prefix (else it is the first download's) */
   pinned: boolean;
   bytes: number;
   fetchedAt: string;
@@ -109,7 +109,7 @@ export async function fetchModelArchive(name: string, options: FetchOptions = {}
 
   mkdirSync(cacheFolder, { recursive: true });
   const url = options.url ?? archive.url;
-  const part = join(cacheFolder, `${name}.zip.part`);
+  const part = join(cacheFolder, `${name}.${archive.format === 'zip' ? 'zip' : 'download'}.part`);
   const bytes = await downloadResumable(url, part, { ...(options.onProgress ? { onProgress: options.onProgress } : {}), ...(options.signal ? { signal: options.signal } : {}) });
   const sha256 = await sha256Of(part);
   if (expected !== undefined && sha256 !== expected) {
@@ -117,14 +117,26 @@ export async function fetchModelArchive(name: string, options: FetchOptions = {}
     rmSync(part, { force: true });
     throw new Error(`${url}: the download's SHA-256 is ${sha256}, not the expected ${expected}; it was removed, nothing was cached`);
   }
+  const prefix = expected === undefined ? archive.sha256Prefix : undefined;
+  if (prefix !== undefined && !sha256.startsWith(prefix)) {
+    rmSync(part, { force: true });
+    throw new Error(`${url}: the download's SHA-256 is ${sha256}, which does not start with ${prefix}, the prefix upstream pins in the file's name; it was removed, nothing was cached`);
+  }
   const staging = join(cacheFolder, `.${name}.unpacking-${process.pid}`);
   rmSync(staging, { recursive: true, force: true });
   mkdirSync(staging, { recursive: true });
   try {
-    const files = await unzip(part, staging);
+    let files: Record<string, string>;
+    if (archive.format === 'zip') {
+      files = await unzip(part, staging);
+    } else {
+      const file = Object.keys(archive.files)[0] as string;
+      renameSync(part, join(staging, file));
+      files = { [file]: file };
+    }
     const missing = Object.keys(archive.files).filter((f) => files[f] === undefined);
     if (missing.length === Object.keys(archive.files).length) throw new Error(`${url}: the archive holds none of ${name}'s model files (${Object.keys(archive.files).join(', ')}); is it the right archive?`);
-    const record: Omit<CachedArchive, 'folder'> = { name, url, sha256, pinned: expected !== undefined, bytes, fetchedAt: new Date().toISOString(), files };
+    const record: Omit<CachedArchive, 'folder'> = { name, url, sha256, pinned: expected !== undefined || prefix !== undefined, bytes, fetchedAt: new Date().toISOString(), files };
     writeFileSync(join(staging, RECORD), `${JSON.stringify(record, null, 2)}\n`);
     const target = join(cacheFolder, name);
     rmSync(target, { recursive: true, force: true });

@@ -14,6 +14,8 @@ export interface FrameTruth {
   gaze: 'left' | 'right' | 'away' | null;
   child: DrawnFace | null;
   adult: Box | null;
+  /** what covers part of the child's face (--difficulty), or null */
+  occluder: Box | null;
 }
 
 /** The frame's background with shapes, made once per video. */
@@ -75,13 +77,14 @@ export function renderFrame(plan: VideoPlan, background: Mat, frame: number, ran
   if (present && plan.adult) adult = drawFaceOn(image, plan.adult.who, gazePose(plan.adult.who, 'away', (random() - 0.5) * 0.1), placement(plan.adult, frame, width, height)).box;
   if (present) child = drawFaceOn(image, plan.child.who, childPose(plan, frame, random), placement(plan.child, frame, width, height));
   const occlusion = plan.difficulty.occlusion;
+  let occluder: Box | null = null;
   if (child && occlusion && Math.sin((2 * Math.PI * frame) / occlusion.period + occlusion.phase) > occlusion.threshold) {
     // a hand or toy over one side of the face, eyes included
     const b = child.box;
-    const w = Math.round(b.width * occlusion.share);
-    const x = occlusion.fromLeft ? b.x : b.x + b.width - w;
-    image.drawRectangle(new cv.Point2(Math.round(x), Math.round(b.y + 0.15 * b.height)), new cv.Point2(Math.round(x + w), Math.round(b.y + b.height)), new cv.Vec3(90, 120, 170), -1);
+    const width = Math.round(b.width * occlusion.share);
+    occluder = { x: Math.round(occlusion.fromLeft ? b.x : b.x + b.width - width), y: Math.round(b.y + 0.15 * b.height), width, height: Math.round(0.85 * b.height) };
+    image.drawRectangle(new cv.Point2(occluder.x, occluder.y), new cv.Point2(occluder.x + occluder.width, occluder.y + occluder.height), new cv.Vec3(90, 120, 170), -1);
   }
   const lit = image.convertTo(cv.CV_8UC3, plan.gain, plan.bias);
-  return { image: cameraFinish(lit, random, plan.difficulty.blurSigma, plan.difficulty.noiseScale), truth: { gaze: present ? segment.kind : null, child, adult } };
+  return { image: cameraFinish(lit, random, plan.difficulty.blurSigma, plan.difficulty.noiseScale), truth: { gaze: present ? segment.kind : null, child, adult, occluder } };
 }

@@ -32,9 +32,9 @@ export interface TrainOptions {
   resume?: boolean;
   /** A torchvision name (default regnet_y_16gf) or a custom RegNet: `regnet:depth=5,w0=16,wa=12,wm=2,group=8,se=0.25`. */
   arch?: string;
-  /** torchvision ImageNet weights for the image encoder (its fc is replaced). */
+  /** torchvision ImageNet weights for the image encoder (its fc is replaced): a file, or a cached model's name (`regnet_y_16gf`). */
   pretrained?: string;
-  /** A whole iCatcher+ or gazecoder checkpoint to start from. */
+  /** A whole iCatcher+ or gazecoder checkpoint to start from: a file, or a cached model's name (`icatcher+_lookit_regnet`). */
   init?: string;
   batchSize?: number;
   epochs?: number;

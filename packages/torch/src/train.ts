@@ -2,6 +2,8 @@
 import { join } from 'node:path';
 
 import { readDatasetManifest, trainingVideos } from '@gazecoder/formats';
+import { resolveModelFile } from '@gazecoder/models';
+
 import { native, type NativeTrainingHandle } from './native';
 import type { NativeTrainMessage, TrainEvent } from './train-events';
 import type { TrainOptions } from './train-options';
@@ -70,13 +72,15 @@ class NativeTrainingRun implements TrainingRun {
   }
 
   async #start(): Promise<void> {
-    const { dataset, out, ...settings } = this.#options;
+    const { dataset, out, pretrained, init, ...settings } = this.#options;
+    // A model name (`regnet_y_16gf`, `icatcher+_lookit_regnet`) is its file in the model cache.
+    const weights = { ...(pretrained !== undefined ? { pretrained: resolveModelFile(pretrained) } : {}), ...(init !== undefined ? { init: resolveModelFile(init) } : {}) };
     const manifest = await readDatasetManifest(dataset);
     const videos = trainingVideos(dataset, manifest);
     for (const split of ['train', 'val'] as const) {
       if (!videos.some((v) => v.split === split)) throw new Error(`${join(dataset, 'manifest.json')}: no done videos in the ${split} split`);
     }
-    this.#handle = native().startTraining({ ...settings, dataset, out, videos, imageSize: manifest.imageSize }, (message) => {
+    this.#handle = native().startTraining({ ...settings, ...weights, dataset, out, videos, imageSize: manifest.imageSize }, (message) => {
       this.#queue.push(message);
       this.#wake?.();
       this.#wake = undefined;

@@ -1,7 +1,7 @@
 // `gazecoder models fetch [archive]` and `gazecoder models list`: the model cache (@gazecoder/models).
 // Download progress is a redrawn bar with rate and ETA on a terminal, JSON lines otherwise (stderr).
 import { bar, duration, JsonLines, LiveLines, Throttle } from '@gazecoder/progress';
-import { cachedArchive, cachedBytes, fetchModelArchive, ICATCHER_ARCHIVE, MODEL_ARCHIVES, modelCacheFolder, type DownloadProgress } from '@gazecoder/models';
+import { cachedArchive, cachedBytes, fetchModelArchive, ICATCHER_ARCHIVE, MODEL_ARCHIVES, modelArchive, modelCacheFolder, type DownloadProgress } from '@gazecoder/models';
 import type { Command } from 'commander';
 
 interface FetchFlags {
@@ -62,9 +62,12 @@ async function runFetch(name: string, flags: FetchFlags): Promise<void> {
     process.stdout.write(`${JSON.stringify(cached, null, 2)}\n`);
     return;
   }
+  const prefix = flags.sha256 === undefined ? modelArchive(name).sha256Prefix : undefined;
+  const check = !cached.pinned ? '(none is pinned upstream: this is the hash of the first download; pass it as --sha256 to pin it)'
+    : prefix !== undefined ? `(starts with ${prefix}, the prefix upstream pins in the file's name)` : '(checked against the pinned hash)';
   const lines = [
     `${name}: ${cached.fetched ? 'fetched into' : 'already in the cache at'} ${cached.folder} (${Object.keys(cached.files).length} files, ${mib(cachedBytes(cached))})`,
-    `  SHA-256 ${cached.sha256} ${cached.pinned ? '(checked against the pinned hash)' : '(none is pinned upstream: this is the hash of the first download; pass it as --sha256 to pin it)'}`,
+    `  SHA-256 ${cached.sha256} ${check}`,
   ];
   process.stdout.write(`${lines.join('\n')}\n`);
 }
@@ -73,7 +76,7 @@ function runList(flags: { json?: boolean }): void {
   const folder = modelCacheFolder();
   const archives = MODEL_ARCHIVES.map((archive) => {
     const cached = cachedArchive(archive.name);
-    return { name: archive.name, description: archive.description, url: archive.url, cached: cached !== undefined, ...(cached ? { folder: cached.folder, sha256: cached.sha256, bytes: cachedBytes(cached), fetchedAt: cached.fetchedAt, files: cached.files } : {}), models: archive.files };
+    return { name: archive.name, format: archive.format, description: archive.description, url: archive.url, cached: cached !== undefined, ...(cached ? { folder: cached.folder, sha256: cached.sha256, bytes: cachedBytes(cached), fetchedAt: cached.fetchedAt, files: cached.files } : {}), models: archive.files };
   });
   if (flags.json) {
     process.stdout.write(`${JSON.stringify({ cacheFolder: folder, archives }, null, 2)}\n`);
@@ -82,13 +85,14 @@ function runList(flags: { json?: boolean }): void {
   const lines = [`model cache: ${folder}`];
   for (const a of archives) {
     lines.push(`${a.name}: ${a.cached ? `cached (${mib(a.bytes ?? 0)}, fetched ${a.fetchedAt})` : `not cached: npx gazecoder models fetch ${a.name}`} — ${a.description}`);
-    for (const [file, kind] of Object.entries(a.models)) lines.push(`  ${(a.files?.[file] !== undefined ? '✓' : '·')} ${file.replace(/\.pth$/, '').padEnd(28)} ${kind}`);
+    // The name that works where a model file is taken: a one-file archive's own, else the file's.
+    for (const [file, kind] of Object.entries(a.models)) lines.push(`  ${(a.files?.[file] !== undefined ? '✓' : '·')} ${(a.format === 'file' ? a.name : file.replace(/\.pth$/, '')).padEnd(28)} ${kind}`);
   }
   process.stdout.write(`${lines.join('\n')}\n`);
 }
 
 export function registerModelsCommand(program: Command): void {
-  const models = program.command('models').description(`the model cache (GAZECODER_CACHE, else the OS cache folder): fetch iCatcher+'s released models, list them; a cached model's name works wherever a model file is taken (annotate --model icatcher+_lookit_regnet)`);
+  const models = program.command('models').description(`the model cache (GAZECODER_CACHE, else the OS cache folder): fetch iCatcher+'s released models, list them; a cached model's name works wherever a model file is taken (annotate --model icatcher+_lookit_regnet, train --pretrained regnet_y_16gf)`);
   models
     .command('fetch')
     .description('download a model archive into the cache (resumably: an interrupted fetch continues where it stopped), check its SHA-256 and unpack it atomically')
