@@ -12,6 +12,10 @@ MEDIA=(
   "python3-skimage ./usr/lib/python3/dist-packages/skimage/data/coffee.png coffee.png"
   "kphotoalbum ./usr/share/kphotoalbum/demo/movie.avi movie.avi"
   "kphotoalbum ./usr/share/kphotoalbum/demo/sunset.jpg sunset.jpg"
+  # photos with faces boxed by hand (People areas in the album's index.xml): detector recall
+  "kphotoalbum ./usr/share/kphotoalbum/demo/qt-logo.jpg qt-logo.jpg"
+  "kphotoalbum ./usr/share/kphotoalbum/demo/wayne.jpg wayne.jpg"
+  "kphotoalbum ./usr/share/kphotoalbum/demo/index.xml kphotoalbum-index.xml"
 )
 
 log() { printf '[test-media] %s\n' "$*"; }

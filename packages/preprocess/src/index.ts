@@ -8,7 +8,7 @@ export { CSV_COLUMNS } from './layout/csv-layout';
 export type { SplitPolicy } from './split/assign-splits';
 
 export { DEFAULT_CONFIDENCE, detectorSpec } from './detect/create-detector';
-export type { DetectorName, DetectorSpec } from './detect/detector';
+export type { DetectorName, DetectorOptions, DetectorSpec } from './detect/detector';
 export type { BoxAdjustment, FaceBox } from './detect/face-box';
 export { FACE_SELECTIONS, type FaceSelection } from './faces/face-selection';
 

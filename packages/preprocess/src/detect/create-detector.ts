@@ -1,5 +1,5 @@
 import { createBlazeFaceDetector } from './blazeface';
-import type { DetectorSpec, FaceDetector } from './detector';
+import type { DetectorOptions, DetectorSpec, FaceDetector } from './detector';
 import { NO_ADJUSTMENT } from './face-box';
 import { createRes10Detector } from './res10';
 
@@ -17,6 +17,6 @@ export function detectorSpec(choice: Partial<DetectorSpec> = {}): DetectorSpec {
 }
 
 /** Loads the detector a spec names. */
-export function createDetector(spec: DetectorSpec): FaceDetector {
-  return spec.name === 'res10' ? createRes10Detector(spec) : createBlazeFaceDetector(spec);
+export function createDetector(spec: DetectorSpec, options: DetectorOptions = {}): FaceDetector {
+  return spec.name === 'res10' ? createRes10Detector(spec) : createBlazeFaceDetector(spec, options);
 }

@@ -15,6 +15,15 @@ export interface DetectorSpec {
   model?: { prototxt: string; caffemodel: string };
 }
 
+/** How a detector runs, beyond what the dataset manifest records. */
+export interface DetectorOptions {
+  /**
+   * BlazeFace: run the full-range model as a second opinion wherever the short-range one is in doubt
+   * (default); `false` runs it only when short range finds nothing, as before (scripts/detector-recall.mjs compares the two).
+   */
+  secondOpinion?: boolean;
+}
+
 export interface FaceDetector {
   readonly spec: DetectorSpec;
   /** How many frames one `detect` call handles best (1 = no batching). */
