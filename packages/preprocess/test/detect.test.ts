@@ -3,6 +3,7 @@
 // state; how BlazeFace's two models' opinions combine; res10's output decoding.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 
 import type { Mat } from '@u4/opencv4nodejs';
 
@@ -10,7 +11,8 @@ import { combineOpinions } from '../src/detect/blazeface';
 import { createDetector, detectorSpec } from '../src/detect/create-detector';
 import { decodeSsd } from '../src/detect/res10';
 import { NO_ADJUSTMENT, type FaceBox } from '../src/detect/face-box';
-import { detectFaces, type FrameFaces } from '../src';
+// detectFaces forks dist/faces-worker.js, so it is tested from dist
+import { detectFaces, type FrameFaces } from '../dist';
 import { opencv } from '@gazecoder/opencv';
 import { boxedPhotos, tempDir, testMedia, type BoxedPhoto } from '@gazecoder/test-helpers';
 import { rng } from '@gazecoder/formats';
@@ -67,6 +69,27 @@ describe('BlazeFace on real faces', () => {
     expect(b.width / a.width).toBeCloseTo(1.2, 1);
     expect(b.height / a.height).toBeCloseTo(1.3, 1);
     expect(b.y + b.height / 2).toBeCloseTo(a.y + a.height / 2 - 0.1 * a.height, -1);
+  });
+
+  it("keeps the caller's event loop free: decoding and detection run in a worker process", async () => {
+    const photo = testMedia('qt-logo.jpg'); // the second opinion runs here: ~20 ms a frame in-process
+    await all(photo); // warm the file cache
+    const delay = monitorEventLoopDelay({ resolution: 1 });
+    delay.enable();
+    for (let i = 0; i < 4; i += 1) expect((await all(photo))[0]?.faces.length).toBe(3);
+    const frames = await all(testMedia('movie.avi'));
+    delay.disable();
+    expect(frames).toHaveLength(68);
+    expect(delay.percentile(99) / 1e6).toBeLessThan(20);
+  });
+
+  it('stops the worker when the caller stops iterating', async () => {
+    let taken = 0;
+    for await (const frame of detectFaces(testMedia('movie.avi'))) {
+      taken += frame.faces.length;
+      if (frame.frame === 2) break;
+    }
+    expect(taken).toBe(3);
   });
 
   it('names a missing or unreadable image', async () => {
