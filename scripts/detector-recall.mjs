@@ -12,7 +12,8 @@
 // forehead, BlazeFace's are tighter). Prints a Markdown report; --out writes it too.
 //
 //   node scripts/detector-recall.mjs [--icatcher-data DIR] [--synthetic N] [--out FILE.md]
-import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { createRequire } from 'node:module';
 import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -22,9 +23,9 @@ const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const require = createRequire(join(ROOT, 'test', 'package.json'));
 const { opencv } = require('@gazecoder/opencv');
 const { createDetector, detectorSpec, decodeFrames } = require('@gazecoder/preprocess');
-const { drawFaceOn, identity, gazePose } = require('@gazecoder/synth');
+const { drawFaceOn, identity, gazePose, synthesize, videoName } = require('@gazecoder/synth');
 const { rng, uniform } = require('@gazecoder/formats');
-const { boxedPhotos } = require('@gazecoder/test-helpers');
+const { boxedPhotos, testMedia } = require('@gazecoder/test-helpers');
 
 const { values } = parseArgs({
   options: {
@@ -126,6 +127,7 @@ function evaluate(frames) {
     let falsePositives = 0;
     let ms = 0;
     const missed = [];
+    detector.detect([frames[0].frame]); // load the models outside the timing
     for (const { name: frameName, frame, truths } of frames) {
       const start = process.hrtime.bigint();
       const [boxes = []] = detector.detect([frame]);
@@ -163,7 +165,7 @@ function icatcherCounts(dir) {
   const frames = [...decodeFrames(join(dir, 'fd_video.mp4'))];
   const lines = ['### iCatcher+\'s detector test data (tests/test_data)', '', '| detector | no_face / one_face / three_faces (want 0 / 1 / 3) | fd_video.mp4: frames whose count equals the manual count | first 31 frames (iCatcher+ asks ≥ 95 %) | ms/frame |', '|---|---|---|---|---|'];
   for (const [name, detector] of Object.entries(detectors)) {
-    const counts = Object.keys(images).map((f) => detector.detect([cv.imread(join(dir, f))])[0].length);
+    const counts = Object.keys(images).map((f) => detector.detect([cv.imread(join(dir, f))])[0].length); // loads the models too
     const start = process.hrtime.bigint();
     const agree = frames.map((frame, i) => detector.detect([frame])[0].length === manual[i]);
     const ms = Number(process.hrtime.bigint() - start) / 1e6 / frames.length;
@@ -171,6 +173,32 @@ function icatcherCounts(dir) {
     lines.push(`| ${name} | ${counts.join(' / ')} | ${share(agree)} | ${share(agree.slice(0, 31))} | ${ms.toFixed(1)} |`);
   }
   return lines.join('\n');
+}
+
+/** The cost on whole videos: the synthetic one `gazecoder bench` codes, and the given real ones. */
+async function videoCosts(extra) {
+  const work = mkdtempSync(join(tmpdir(), 'gazecoder-recall-'));
+  try {
+    // The synthetic set `gazecoder bench` draws (seed 3, 4 s; its inference rows code the first video).
+    const synth = await synthesize({ out: work, videos: 3, seconds: 4, fps: 30, seed: 3 });
+    const drawn = synth.videos.map((v, i) => [`gazecoder bench's synthetic set, video ${i + 1} (320×240)${i === 0 ? ', the one its inference rows code' : ''}`, join(work, 'videos', videoName(v.id))]);
+    const videos = [...drawn, ...extra];
+    const lines = ['### Cost per frame on whole videos', '', '| video | frames | before, ms/frame | now, ms/frame | now ÷ before |', '|---|---|---|---|---|'];
+    for (const [name, path] of videos) {
+      const frames = [...decodeFrames(path)];
+      const ms = {};
+      for (const [which, detector] of Object.entries(detectors)) {
+        detector.detect([frames[0]]); // load the models outside the timing
+        const start = process.hrtime.bigint();
+        for (const frame of frames) detector.detect([frame]);
+        ms[which] = Number(process.hrtime.bigint() - start) / 1e6 / frames.length;
+      }
+      lines.push(`| ${name} | ${frames.length} | ${ms.before.toFixed(1)} | ${ms.now.toFixed(1)} | ${(ms.now / ms.before).toFixed(2)}× |`);
+    }
+    return lines.join('\n');
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
 }
 
 const sections = [
@@ -183,6 +211,9 @@ const sections = [
   recallTable('Synthetic faces on 640×480', syntheticFrames(Number(values.synthetic))),
 ];
 if (values['icatcher-data']) sections.push('', icatcherCounts(values['icatcher-data']));
+const realVideos = [['kphotoalbum movie.avi (160×120)', testMedia('movie.avi')]];
+if (values['icatcher-data']) realVideos.push(["iCatcher+'s fd_video.mp4 (640×480, a real Lookit video)", join(values['icatcher-data'], 'fd_video.mp4')]);
+sections.push('', await videoCosts(realVideos));
 const report = `${sections.join('\n')}\n`;
 process.stdout.write(report);
 if (values.out) writeFileSync(values.out, report);
