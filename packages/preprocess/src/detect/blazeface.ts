@@ -152,10 +152,14 @@ class BlazeFaceDetector implements FaceDetector {
   /** Faces on a letterboxed square: the short-range model, and the full-range one where it is in doubt. */
   private faces(square: Mat): Candidate[] {
     const threshold = this.spec.confidence;
+    if (!this.secondOpinion) {
+      const sure = this.run('short', square, threshold);
+      return sure.length > 0 ? sure : this.run('full', square, threshold);
+    }
+    // As MediaPipe's graph: candidates from its minimum score on go through the weighted NMS.
     const floor = Math.min(SECOND_OPINION_FLOOR, threshold);
     const short = this.run('short', square, floor);
     const sure = short.filter((c) => c.score >= threshold);
-    if (!this.secondOpinion) return sure.length > 0 ? sure : this.run('full', square, threshold);
     if (sure.length > 0 && sure.length === short.length) return sure;
     return combineOpinions(short, this.run('full', square, floor)).filter((c) => c.score >= threshold);
   }
