@@ -1,10 +1,11 @@
 // gazecoder models fetch / list, and a cached model's name in annotate --model, against a real HTTP
 // server on loopback serving a small archive in the released one's layout (a zip made by Python's
 // zipfile, deflated): an interrupted download resumes with a Range request, a cached archive is used
-// without the network, and a server error, a wrong hash and a truncated archive each fail clearly,
-// leaving nothing half-written in the cache.
+// without the network, two fetches at once download it once, and a server error, a wrong hash and a
+// truncated archive each fail clearly, leaving nothing half-written in the cache.
 import { createHash } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
@@ -48,6 +49,21 @@ beforeAll(async () => {
     }
     if (request.url === '/truncated.zip') {
       response.writeHead(200, { 'Content-Length': String(zip.length / 2) }).end(zip.subarray(0, zip.length / 2));
+      return;
+    }
+    if (request.url === '/slow.zip') {
+      // About 1.5 s for the whole archive, so that a second fetch starts while the first runs.
+      response.writeHead(200, { 'Content-Length': String(zip.length) });
+      const step = Math.ceil(zip.length / 15);
+      let sent = 0;
+      const timer = setInterval(() => {
+        response.write(zip.subarray(sent, sent + step));
+        sent += step;
+        if (sent >= zip.length) {
+          clearInterval(timer);
+          response.end();
+        }
+      }, 100);
       return;
     }
     const from = Number(/^bytes=(\d+)-$/.exec(request.headers.range ?? '')?.[1] ?? 0);
@@ -159,6 +175,29 @@ describe('gazecoder models', () => {
     const uncached = await gazecoderAsync(['train', dataset, '--out', join(tmp.path, 'uncached-run'), '--arch', 'regnet_y_16gf', '--pretrained', 'regnet_y_16gf'], env);
     expect(uncached.code).toBe(1);
     expect(uncached.stderr).toContain(`regnet_y_16gf: not in the model cache (${env.GAZECODER_CACHE}); fetch it with: npx gazecoder models fetch regnet_y_16gf`);
+  });
+
+  it('lets two fetches of one archive run at once (the second waits for the first and finds it cached), and a stale lock does not block', async () => {
+    const env = cacheIn('concurrent');
+    const [first, second] = await Promise.all([
+      gazecoderAsync(['models', 'fetch', '--url', `${base}/slow.zip`], env),
+      new Promise((resolve) => setTimeout(resolve, 300)).then(() => gazecoderAsync(['models', 'fetch', '--url', `${base}/slow.zip`], env)),
+    ]);
+    expect([first.code, second.code]).toEqual([0, 0]);
+    expect(first.stdout).toContain('icatcher+: fetched into');
+    expect(second.stdout).toContain('icatcher+: already in the cache at');
+    expect(requests.filter((r) => r.url === '/slow.zip')).toHaveLength(1);
+    // the whole archive and nothing else: no partial download, no lock left behind
+    expect(readdirSync(env.GAZECODER_CACHE)).toEqual(['icatcher+']);
+
+    // A lock left by a fetch that was killed (its process is gone) does not block the next one.
+    const stale = cacheIn('stale-lock');
+    mkdirSync(stale.GAZECODER_CACHE);
+    const gone = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' }).stdout;
+    writeFileSync(join(stale.GAZECODER_CACHE, 'icatcher+.fetch-lock'), gone);
+    const after = await gazecoderAsync(['models', 'fetch', '--url', `${base}/archive.zip`], stale);
+    expect(after.code).toBe(0);
+    expect(readdirSync(stale.GAZECODER_CACHE)).toEqual(['icatcher+']);
   });
 
   it('fails clearly on a server error, a truncated archive, a bad hash, an uncached name and --offline, leaving the cache empty', async () => {

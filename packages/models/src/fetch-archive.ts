@@ -3,6 +3,7 @@
 // none: a failed or interrupted fetch leaves at most the partial download, which the next one resumes.
 import { createHash } from 'node:crypto';
 import { createReadStream, createWriteStream, existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { basename, dirname, join, normalize, sep } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 
@@ -108,6 +109,58 @@ export async function fetchModelArchive(name: string, options: FetchOptions = {}
   if (expected !== undefined && !/^[0-9a-f]{64}$/.test(expected)) throw new Error(`--sha256 must be 64 hexadecimal digits, got '${options.sha256}'`);
 
   mkdirSync(cacheFolder, { recursive: true });
+  return withFetchLock(cacheFolder, name, options.signal, async () => {
+    // Another process may have fetched it while this one waited for the lock.
+    const fetchedMeanwhile = options.force ? undefined : cachedArchive(name, cacheFolder);
+    return fetchedMeanwhile ? { ...fetchedMeanwhile, fetched: false } : download(name, archive, cacheFolder, expected, options);
+  });
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * One fetch of an archive at a time per cache folder: `<name>.fetch-lock` holds the fetching
+ * process's id; a second process waits until it is gone (or its process is, when it was killed),
+ * so two fetches never write the same partial download.
+ */
+async function withFetchLock<T>(cacheFolder: string, name: string, signal: AbortSignal | undefined, work: () => Promise<T>): Promise<T> {
+  const lock = join(cacheFolder, `${name}.fetch-lock`);
+  for (;;) {
+    try {
+      writeFileSync(lock, String(process.pid), { flag: 'wx' });
+      break;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+      let holder = 0;
+      try {
+        holder = Number(readFileSync(lock, 'utf8'));
+      } catch {
+        continue; // released between the two calls
+      }
+      // An empty file is a lock being written this instant: wait for it like any other.
+      if (holder > 0 && !alive(holder)) {
+        rmSync(lock, { force: true });
+        continue;
+      }
+      signal?.throwIfAborted();
+      await sleep(200);
+    }
+  }
+  try {
+    return await work();
+  } finally {
+    rmSync(lock, { force: true });
+  }
+}
+
+async function download(name: string, archive: ModelArchive, cacheFolder: string, expected: string | undefined, options: FetchOptions): Promise<CachedArchive & { fetched: boolean }> {
   const url = options.url ?? archive.url;
   const part = join(cacheFolder, `${name}.${archive.format === 'zip' ? 'zip' : 'download'}.part`);
   const bytes = await downloadResumable(url, part, { ...(options.onProgress ? { onProgress: options.onProgress } : {}), ...(options.signal ? { signal: options.signal } : {}) });
