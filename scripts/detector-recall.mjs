@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Face-detector recall by face size: a benchmark, not a test. BlazeFace as gazecoder runs it now
-// (short range, full range as a second opinion where the first is in doubt) against the detector
+// (short range, and a second opinion where it is in doubt) against the detector
 // before it (full range only when short range finds nothing), on the same frames:
 //   * real photos with faces boxed by hand: KPhotoAlbum's demo album (Debian's kphotoalbum, fetched
 //     by scripts/fetch-test-media.sh; its index.xml holds the People areas and the rotation), each
@@ -204,7 +204,7 @@ async function videoCosts(extra) {
 const sections = [
   '## Face detection recall by face height (BlazeFace at score ≥ 0.7)',
   '',
-  '`before`: full range only when short range finds nothing; `now`: full range as a second opinion where short range is in doubt.',
+  '`before`: full range only when short range finds nothing; `now`: a second opinion where short range is in doubt (full range on a frame with no sure face, a closer look at an unsure candidate beside sure ones).',
   '',
   recallTable('Real photos, KPhotoAlbum demo album, faces boxed in its index.xml, shrunk into 640×480', boxedPhotos().flatMap(photoFrames)),
   '',

@@ -133,7 +133,7 @@ describe("BlazeFace on group photos boxed by hand (KPhotoAlbum's demo album)", (
     }
   });
 
-  it('owes the third face at 640 px (a webcam frame) to the full-range second opinion', () => {
+  it('owes the third face at 640 px (a webcam frame) to the second opinion: a closer look at an unsure candidate', () => {
     const photo = photos.find((p) => p.faces.length === 3) as BoxedPhoto;
     const { frame } = shown(photo, 640);
     expect(createDetector(detectorSpec(), { secondOpinion: false }).detect([frame])[0]).toHaveLength(2);

@@ -18,8 +18,10 @@ export interface DetectorSpec {
 /** How a detector runs, beyond what the dataset manifest records. */
 export interface DetectorOptions {
   /**
-   * BlazeFace: run the full-range model as a second opinion wherever the short-range one is in doubt
-   * (default); `false` runs it only when short range finds nothing, as before (scripts/detector-recall.mjs compares the two).
+   * BlazeFace: a second opinion where the short-range model is in doubt (default): the full-range
+   * model on a frame with no sure face, a closer look at an unsure candidate beside sure ones.
+   * `false` runs the full-range model only when short range finds nothing, as before
+   * (scripts/detector-recall.mjs compares the two).
    */
   secondOpinion?: boolean;
 }
