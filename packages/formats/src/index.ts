@@ -3,6 +3,7 @@
 // and one writer of each. Every write is atomic (a temporary sibling, then a rename).
 
 export { tempSibling, writeFileAtomic, writeFileAtomicSync } from './atomic-write';
+export { tryPidLock } from './pid-lock';
 export { integer, mixedSeed, rng, shuffled, uniform, uuid } from './seeded-random';
 
 // Label ids and names (icatcher-plus.md §4).

@@ -9,6 +9,8 @@ import { pipeline } from 'node:stream/promises';
 
 import yauzl from 'yauzl';
 
+import { tryPidLock } from '@gazecoder/formats';
+
 import { modelCacheFolder } from './cache-folder';
 import { modelArchive, type ModelArchive } from './catalog';
 import { downloadResumable, type DownloadProgress } from './download';
@@ -116,47 +118,23 @@ export async function fetchModelArchive(name: string, options: FetchOptions = {}
   });
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
 /**
  * One fetch of an archive at a time per cache folder: `<name>.fetch-lock` holds the fetching
  * process's id; a second process waits until it is gone (or its process is, when it was killed),
  * so two fetches never write the same partial download.
  */
 async function withFetchLock<T>(cacheFolder: string, name: string, signal: AbortSignal | undefined, work: () => Promise<T>): Promise<T> {
-  const lock = join(cacheFolder, `${name}.fetch-lock`);
-  for (;;) {
-    try {
-      writeFileSync(lock, String(process.pid), { flag: 'wx' });
-      break;
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-      let holder = 0;
-      try {
-        holder = Number(readFileSync(lock, 'utf8'));
-      } catch {
-        continue; // released between the two calls
-      }
-      // An empty file is a lock being written this instant: wait for it like any other.
-      if (holder > 0 && !alive(holder)) {
-        rmSync(lock, { force: true });
-        continue;
-      }
-      signal?.throwIfAborted();
-      await sleep(200);
-    }
+  const path = join(cacheFolder, `${name}.fetch-lock`);
+  let lock = tryPidLock(path);
+  while (!('release' in lock)) {
+    signal?.throwIfAborted();
+    await sleep(200);
+    lock = tryPidLock(path);
   }
   try {
     return await work();
   } finally {
-    rmSync(lock, { force: true });
+    lock.release();
   }
 }
 
