@@ -3,8 +3,10 @@
 
 #include "napi_exceptions.h"
 
+#include "addon_data.h"
 #include "async_task.h"
 #include "errors.h"
+#include "face_models_wrap.h"
 #include "gazecoder/models/model_factory.h"
 #include "gazecoder/runtime.h"
 #include "gazecoder/self_test.h"
@@ -100,10 +102,17 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("selfTest", Napi::Function::New(env, SelfTest, "selfTest"));
   exports.Set("architectures", Napi::Function::New(env, Architectures, "architectures"));
   exports.Set("createModel", Napi::Function::New(env, ModelWrap::Create, "createModel"));
+  exports.Set("createRetinaFace", Napi::Function::New(env, RetinaFaceWrap::Create, "createRetinaFace"));
+  exports.Set("createFaceClassifier", Napi::Function::New(env, FaceClassifierWrap::Create, "createFaceClassifier"));
   exports.Set("startTraining", Napi::Function::New(env, StartTraining, "startTraining"));
   exports.Set("quickExit", Napi::Function::New(env, QuickExit, "quickExit"));
-  // The class is only reachable through createModel; its constructor lives with this addon instance.
-  env.SetInstanceData(new Napi::FunctionReference(Napi::Persistent(ModelWrap::Define(env))));
+  // The classes are only reachable through their create functions; their constructors live with this
+  // addon instance.
+  auto* data = new AddonData();
+  data->model = Napi::Persistent(ModelWrap::Define(env));
+  data->retinaFace = Napi::Persistent(RetinaFaceWrap::Define(env));
+  data->faceClassifier = Napi::Persistent(FaceClassifierWrap::Define(env));
+  env.SetInstanceData(data);
   return exports;
 }
 

@@ -3,6 +3,7 @@
 #include <cstdint>
 #include <optional>
 
+#include "addon_data.h"
 #include "async_task.h"
 #include "js_values.h"
 #include "tensor_values.h"
@@ -71,7 +72,7 @@ Napi::Value ModelWrap::Create(const Napi::CallbackInfo& args) {
     spec.numClasses = integerOr(options, "numClasses", spec.numClasses, 1, INT32_MAX);
     spec.window = integerOr(options, "window", spec.window, 1, INT32_MAX);
     const std::string device = stringOr(options, "device", "cpu");
-    auto* constructor = env.GetInstanceData<Napi::FunctionReference>();
+    Napi::FunctionReference* constructor = &addonData(env).model;
     return runAsync<std::shared_ptr<Model>>(
         env, "gazecoder.createModel", [spec, device] { return std::make_shared<Model>(spec, device); },
         [constructor](Napi::Env env, std::shared_ptr<Model>& model) -> Napi::Value {

@@ -30,6 +30,13 @@ bool startsWithAny(const std::string& key, const std::vector<std::string>& prefi
   return false;
 }
 
+bool endsWithAny(const std::string& key, const std::vector<std::string>& suffixes) {
+  for (const auto& suffix : suffixes) {
+    if (key.size() >= suffix.size() && key.compare(key.size() - suffix.size(), suffix.size(), suffix) == 0) return true;
+  }
+  return false;
+}
+
 }  // namespace
 
 StateDict stateDictOf(const torch::nn::Module& module) {
@@ -104,7 +111,8 @@ LoadReport loadStateDict(torch::nn::Module& module, const StateDict& state, cons
     copies.emplace_back(*dst, item.value());
   }
   for (const auto& item : target) {
-    if (!matched.count(item.key()) && !startsWithAny(item.key(), options.allowMissingPrefixes)) {
+    if (!matched.count(item.key()) && !startsWithAny(item.key(), options.allowMissingPrefixes) &&
+        !endsWithAny(item.key(), options.allowMissingSuffixes)) {
       report.missing.push_back(item.key());
     }
   }

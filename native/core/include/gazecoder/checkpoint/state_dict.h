@@ -49,6 +49,9 @@ struct LoadOptions {
   std::vector<std::string> skipPrefixes;
   // Keys in the module starting with one of these may be absent from the file.
   std::vector<std::string> allowMissingPrefixes;
+  // Keys in the module ending with one of these may be absent from the file (".num_batches_tracked":
+  // files saved before PyTorch 0.4.1 lack it, and inference does not use it).
+  std::vector<std::string> allowMissingSuffixes;
   // Strip a leading "module." (DDP) from every file key.
   bool stripDataParallelPrefix = true;
 };
