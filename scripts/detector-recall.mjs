@@ -48,8 +48,8 @@ const BUCKETS = [
 const MATCH_IOU = 0.3;
 const spec = detectorSpec();
 const detectors = {
-  before: createDetector(spec, { secondOpinion: false }),
-  now: createDetector(spec),
+  before: await createDetector(spec, { secondOpinion: false }),
+  now: await createDetector(spec),
 };
 
 function iou(a, b) {
@@ -120,17 +120,17 @@ function syntheticFrames(count) {
 }
 
 /** Runs each detector over the frames: per-bucket found/total, false positives, ms per frame. */
-function evaluate(frames) {
+async function evaluate(frames) {
   const results = {};
   for (const [name, detector] of Object.entries(detectors)) {
     const buckets = BUCKETS.map(() => ({ found: 0, total: 0 }));
     let falsePositives = 0;
     let ms = 0;
     const missed = [];
-    detector.detect([frames[0].frame]); // load the models outside the timing
+    await detector.detect([frames[0].frame]); // load the models outside the timing
     for (const { name: frameName, frame, truths } of frames) {
       const start = process.hrtime.bigint();
-      const [boxes = []] = detector.detect([frame]);
+      const [boxes = []] = await detector.detect([frame]);
       ms += Number(process.hrtime.bigint() - start) / 1e6;
       const m = match(truths, boxes);
       falsePositives += m.falsePositives;
@@ -148,8 +148,8 @@ function evaluate(frames) {
 
 const pct = ({ found, total }) => (total === 0 ? '–' : `${((100 * found) / total).toFixed(0)} % (${found}/${total})`);
 
-function recallTable(title, frames) {
-  const results = evaluate(frames);
+async function recallTable(title, frames) {
+  const results = await evaluate(frames);
   const lines = [`### ${title} (${frames.length} frames)`, '', `| detector | ${BUCKETS.map(([lo, hi]) => (hi === Infinity ? `≥ ${lo} px` : `${lo}–${hi - 1} px`)).join(' | ')} | false positives | ms/frame |`, `|---|${BUCKETS.map(() => '---').join('|')}|---|---|`];
   for (const [name, r] of Object.entries(results)) lines.push(`| ${name} | ${r.buckets.map(pct).join(' | ')} | ${r.falsePositives} | ${r.msPerFrame.toFixed(1)} |`);
   for (const [name, r] of Object.entries(results)) {
@@ -159,15 +159,17 @@ function recallTable(title, frames) {
 }
 
 /** iCatcher+'s own detector checks: face counts on its three images and on fd_video.mp4. */
-function icatcherCounts(dir) {
+async function icatcherCounts(dir) {
   const images = { 'no_face.jpg': 0, 'one_face_normal.jpg': 1, 'three_faces.jpg': 3 };
   const manual = readFileSync(join(dir, 'test_video_manual_annotation.csv'), 'utf8').trim().split('\n')[1].split(',').map(Number);
   const frames = [...decodeFrames(join(dir, 'fd_video.mp4'))];
   const lines = ['### iCatcher+\'s detector test data (tests/test_data)', '', '| detector | no_face / one_face / three_faces (want 0 / 1 / 3) | fd_video.mp4: frames whose count equals the manual count | first 31 frames (iCatcher+ asks ≥ 95 %) | ms/frame |', '|---|---|---|---|---|'];
   for (const [name, detector] of Object.entries(detectors)) {
-    const counts = Object.keys(images).map((f) => detector.detect([cv.imread(join(dir, f))])[0].length); // loads the models too
+    const counts = [];
+    for (const f of Object.keys(images)) counts.push((await detector.detect([cv.imread(join(dir, f))]))[0].length); // loads the models too
     const start = process.hrtime.bigint();
-    const agree = frames.map((frame, i) => detector.detect([frame])[0].length === manual[i]);
+    const agree = [];
+    for (const [i, frame] of frames.entries()) agree.push((await detector.detect([frame]))[0].length === manual[i]);
     const ms = Number(process.hrtime.bigint() - start) / 1e6 / frames.length;
     const share = (xs) => `${((100 * xs.filter(Boolean).length) / xs.length).toFixed(1)} % (${xs.filter(Boolean).length}/${xs.length})`;
     lines.push(`| ${name} | ${counts.join(' / ')} | ${share(agree)} | ${share(agree.slice(0, 31))} | ${ms.toFixed(1)} |`);
@@ -188,9 +190,9 @@ async function videoCosts(extra) {
       const frames = [...decodeFrames(path)];
       const ms = {};
       for (const [which, detector] of Object.entries(detectors)) {
-        detector.detect([frames[0]]); // load the models outside the timing
+        await detector.detect([frames[0]]); // load the models outside the timing
         const start = process.hrtime.bigint();
-        for (const frame of frames) detector.detect([frame]);
+        for (const frame of frames) await detector.detect([frame]);
         ms[which] = Number(process.hrtime.bigint() - start) / 1e6 / frames.length;
       }
       lines.push(`| ${name} | ${frames.length} | ${ms.before.toFixed(1)} | ${ms.now.toFixed(1)} | ${(ms.now / ms.before).toFixed(2)}× |`);
@@ -206,11 +208,11 @@ const sections = [
   '',
   '`before`: full range only when short range finds nothing; `now`: a second opinion where short range is in doubt (full range on a frame with no sure face, a closer look at an unsure candidate beside sure ones).',
   '',
-  recallTable('Real photos, KPhotoAlbum demo album, faces boxed in its index.xml, shrunk into 640×480', boxedPhotos().flatMap(photoFrames)),
+  await recallTable('Real photos, KPhotoAlbum demo album, faces boxed in its index.xml, shrunk into 640×480', boxedPhotos().flatMap(photoFrames)),
   '',
-  recallTable('Synthetic faces on 640×480', syntheticFrames(Number(values.synthetic))),
+  await recallTable('Synthetic faces on 640×480', syntheticFrames(Number(values.synthetic))),
 ];
-if (values['icatcher-data']) sections.push('', icatcherCounts(values['icatcher-data']));
+if (values['icatcher-data']) sections.push('', await icatcherCounts(values['icatcher-data']));
 const realVideos = [['kphotoalbum movie.avi (160×120)', testMedia('movie.avi')]];
 if (values['icatcher-data']) realVideos.push(["iCatcher+'s fd_video.mp4 (640×480, a real Lookit video)", join(values['icatcher-data'], 'fd_video.mp4')]);
 sections.push('', await videoCosts(realVideos));

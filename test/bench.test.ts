@@ -34,6 +34,7 @@ describe('gazecoder bench --quick', () => {
     // Per window and in clips of 16, with 1 core and with all of them.
     expect(sections.filter((s) => s === 'data pipeline')).toHaveLength(4);
     expect(sections.filter((s) => s === 'inference')).toHaveLength(1);
+    expect(sections.filter((s) => s === 'face detection')).toHaveLength(1);
     for (const row of result.rows) {
       expect(row.ours.status).toBe('ok');
       expect(row.theirs.status).toBe('ok');
@@ -94,6 +95,17 @@ describe('gazecoder bench --quick', () => {
     expect(markdown).toContain("Data pipeline alone: the cores each loader needs to feed a V100's AMP training step at 300 windows/s");
     expect(markdown).toMatch(/\| in clips of 16 \(--shared-frames 16\) \| PyTorch DataLoader, iCatcher\+'s PNG\/PIL pipeline, num_workers=0 \| 1 \| \d+ \| \d+ \| [\d.]+ \| [\d.]+ \|/);
     expect(markdown).toContain('Training step memory');
+  });
+
+  it("times RetinaFace in the native core against batch_face's in PyTorch, and both find the same faces bit for bit", () => {
+    const row = result.rows.find((r) => r.section === 'face detection');
+    expect(row?.detections).toBeDefined();
+    if (!row?.detections) return;
+    expect(row.detections.frames).toBe(3);
+    // The benchmark's random weights find a few faces a frame, as a trained network would (NMS runs on each side).
+    expect(row.detections.faces).toBeGreaterThan(0);
+    expect(row.detections.identical).toBe(true);
+    expect(readFileSync(markdownPath, 'utf8')).toMatch(/\| face detection \| retinaface \(ResNet-50\) \|.*\| identical detections \(\d+ on 3 frames\) \|/);
   });
 
   it('names the machine and prints the same table it writes', () => {

@@ -1,5 +1,6 @@
 // `gazecoder preprocess` and `gazecoder faces` as a user runs them: real videos, real OpenCV and
 // BlazeFace, exit codes, JSON progress on stderr, summaries on stdout.
+import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 
 import { buildLookitFixture, type FixtureVideo } from '@gazecoder/synth';
@@ -53,7 +54,12 @@ describe('gazecoder preprocess', () => {
   });
 
   it('names bad flags before doing any work', () => {
-    expect(gazecoder('preprocess', raw.path, join(out.path, 'x'), '--detector', 'res10').stderr).toContain('--detector res10 needs --face-model');
+    // res10 without --face-model takes iCatcher+'s cached files; none are cached in an empty cache.
+    const emptyCache = join(out.path, 'empty-cache');
+    const res10 = spawnSync('npx', ['gazecoder', 'preprocess', raw.path, join(out.path, 'x'), '--detector', 'res10'], { encoding: 'utf8', env: { ...process.env, GAZECODER_CACHE: emptyCache } });
+    expect(res10.stderr).toContain(`config.prototxt: not in the model cache (${emptyCache}); fetch it with: npx gazecoder models fetch icatcher+`);
+    expect(gazecoder('preprocess', raw.path, join(out.path, 'x'), '--detector', 'res10', '--face-model', 'a.prototxt,b.caffemodel').stderr).toContain('a.prototxt: no such file (--face-model)');
+    expect(gazecoder('preprocess', raw.path, join(out.path, 'x'), '--face-model', 'res10').stderr).toContain("--face-model is for --detector res10 or retinaface (BlazeFace's models are bundled)");
     expect(gazecoder('preprocess', raw.path, join(out.path, 'x'), '--split', 'random').stderr).toContain("--split must be which-dataset or icatcher, got 'random'");
     expect(gazecoder('preprocess', raw.path, join(out.path, 'x'), '--face-selection', 'biggest').stderr).toContain("--face-selection must be one of lowest, score, track, got 'biggest'");
     expect(gazecoder('preprocess', join(raw.path, 'nope'), join(out.path, 'x')).stderr).toContain(`${join(raw.path, 'nope')}: no such file or folder`);

@@ -7,26 +7,25 @@ import type { Readable } from 'node:stream';
 
 import { className, mirrorId, readIllegalTransitions } from '@gazecoder/formats';
 import { resolveModelFile } from '@gazecoder/models';
-import { detectorSpec, webcamIndex, type DetectorSpec, type FaceSelection } from '@gazecoder/preprocess';
+import { webcamIndex } from '@gazecoder/preprocess';
 import { framesPerWindow, Model, runModelSettings } from '@gazecoder/torch';
 
 import { annotateVideo, type FrameSink, type WindowShape } from './annotate-video';
 import { DEFAULT_IMAGE_SIZE } from './frame-inputs';
 import { checkFrameOptions, type IcatcherFrameOptions } from './frame-options';
+import { resolveFaceOptions, type FaceOptions } from './face-options';
 import { FramePipeline } from './frame-pipeline';
 import { IMAGENET } from './normalize';
 import { PerWindowForwardRunner, SharedEmbeddingRunner } from './window-runner';
 
 /** iCatcher+'s frame options work as for files (the crop region from the first frame's size: a stream has no probe). */
-export interface StreamOptions extends IcatcherFrameOptions {
+export interface StreamOptions extends IcatcherFrameOptions, FaceOptions {
   /** GazeCodingModel weights (.pth) or a cached model's name, as annotateVideos takes them */
   model: string;
   arch?: string;
   device?: string;
   /** frames per chunk: the model's batch, and what an answer waits for besides its window (default 4) */
   chunkSize?: number;
-  detector?: Partial<DetectorSpec>;
-  faceSelection?: FaceSelection;
   mirrorAnnotation?: boolean;
   encodeOnce?: boolean;
   verifyCrc?: boolean;
@@ -75,7 +74,9 @@ export async function* annotateStream(source: string | Readable, given: StreamOp
   const { crop, detectEvery } = checkFrameOptions(options);
   const normalization = { mean: run.mean ?? IMAGENET.mean, std: run.std ?? IMAGENET.std };
   const window = framesPerWindow(shape.windowSize, shape.stride);
-  const model = await Model.create({ arch, kind: 'gaze', window, device: options.device ?? 'auto' });
+  const device = options.device ?? 'auto';
+  const { detector, selection, faceClassifier } = resolveFaceOptions(options, device);
+  const model = await Model.create({ arch, kind: 'gaze', window, device });
   const pipeline = new FramePipeline(input);
   const stop = new AbortController();
   const onAbort = (): void => {
@@ -100,11 +101,10 @@ export async function* annotateStream(source: string | Readable, given: StreamOp
   const coding = (async () => {
     try {
       await model.loadWeights(options.model, { verifyCrc: options.verifyCrc ?? true });
-      const detector = detectorSpec(options.detector);
-      await pipeline.prepare(detector);
+      await pipeline.prepare(detector, faceClassifier);
       const batch = Math.max(chunkSize, 1);
       const runner = options.encodeOnce === false ? new PerWindowForwardRunner(model, window, batch, imageSize) : new SharedEmbeddingRunner(model, window, batch, imageSize);
-      const reader = { pipeline, detector, selection: options.faceSelection ?? ('score' as const), normalization, imageSize, chunkSize, keepFrames: false, signal: stop.signal, ...(crop ? { crop } : {}), ...(detectEvery > 1 ? { detectEvery } : {}) };
+      const reader = { pipeline, detector, selection, ...(faceClassifier ? { faceClassifier } : {}), normalization, imageSize, chunkSize, keepFrames: false, signal: stop.signal, ...(crop ? { crop } : {}), ...(detectEvery > 1 ? { detectEvery } : {}) };
       await annotateVideo(file, reader, runner, shape, [sink]);
     } catch (error) {
       failure = error;

@@ -7,7 +7,6 @@ import { basename, dirname, join, resolve } from 'node:path';
 
 import { type LabelOptions, type OutputFormat, outputPath, RAW_OUTPUT_SUFFIX, readIllegalTransitions, refuseExisting, tempSibling, uiLabelsText, videoStem, writeCompressed, writeFileAtomic, writeRawOutput } from '@gazecoder/formats';
 import { resolveModelFile } from '@gazecoder/models';
-import { detectorSpec, type DetectorSpec, type FaceSelection } from '@gazecoder/preprocess';
 import { SILENT_PROGRESS, type ProgressReporter } from '@gazecoder/progress';
 import { framesPerWindow, Model, runModelSettings, runtimeInfo } from '@gazecoder/torch';
 
@@ -18,13 +17,14 @@ import { FramePipeline, framePipeline } from './frame-pipeline';
 import { IMAGENET, type Normalization } from './normalize';
 import { cropRegion, isWholeFrame, type Crop } from './crop-region';
 import { checkFrameOptions, type IcatcherFrameOptions } from './frame-options';
+import { resolveFaceOptions, type FaceOptions } from './face-options';
 import { filterVideos, listVideos } from './video-sources';
 import { PerWindowForwardRunner, SharedEmbeddingRunner, type WindowRunner } from './window-runner';
 
 /** The checkpoint reader's words for a file whose bytes are not what was written. */
 const DAMAGED = /is corrupt \(CRC-32 /;
 
-export interface AnnotateOptions extends IcatcherFrameOptions {
+export interface AnnotateOptions extends IcatcherFrameOptions, FaceOptions {
   /** a video file, or a folder whose video files are all annotated */
   source: string;
   /** GazeCodingModel weights (.pth): a `gazecoder train` checkpoint (its config.json gives arch, crop size, window and normalisation) or iCatcher+'s; or a cached model's name (`icatcher+_lookit_regnet`, see `gazecoder models`) */
@@ -47,9 +47,6 @@ export interface AnnotateOptions extends IcatcherFrameOptions {
   device?: string;
   /** frames per image-encoder call and windows per predictor call (default 32) */
   batchSize?: number;
-  detector?: Partial<DetectorSpec>;
-  /** default `score`, iCatcher+'s CLI rule */
-  faceSelection?: FaceSelection;
   progress?: ProgressReporter;
   /**
    * true (default): each frame goes through the image encoder once and overlapping windows share its
@@ -96,6 +93,8 @@ export interface AnnotateSummary {
   annotated: AnnotatedVideo[];
   failed: Array<{ video: string; error: string }>;
 }
+
+type LaneFaces = ReturnType<typeof resolveFaceOptions>;
 
 /** What one lane codes its videos with. */
 interface Lane {
@@ -254,19 +253,21 @@ export async function annotateVideos(given: AnnotateOptions): Promise<AnnotateSu
 
   const window = framesPerWindow(shape.windowSize, shape.stride);
   const devices = laneDevices(options.device ?? 'auto', options.jobs, videos.length);
+  // Each lane's faces: its RetinaFace and classifier on its device (files checked before the model loads).
+  const faces = devices.map((device) => resolveFaceOptions(options, device));
   // One model and one frame worker process per lane; the first lane uses the process's shared worker.
   const models: Model[] = [];
   const pipelines: FramePipeline[] = [];
   try {
     for (const device of devices) models.push(await loadModel(options.model, arch, window, device, options.verifyCrc ?? true));
     // Probing, decoding, detection, crops and normalisation run in worker processes (frame-pipeline.ts).
-    const detector = detectorSpec(options.detector);
     for (let k = 0; k < devices.length; k += 1) pipelines.push(k === 0 ? framePipeline() : new FramePipeline());
-    await Promise.all(pipelines.map((pipeline) => pipeline.prepare(detector)));
+    await Promise.all(pipelines.map((pipeline, k) => pipeline.prepare((faces[k] as LaneFaces).detector, (faces[k] as LaneFaces).faceClassifier)));
     const lane = (k: number): Lane => {
       const model = models[k] as Model;
+      const { detector, selection, faceClassifier } = faces[k] as LaneFaces;
       return {
-        reader: { pipeline: pipelines[k] as FramePipeline, detector, selection: options.faceSelection ?? ('score' as const), normalization, imageSize, chunkSize: batchSize },
+        reader: { pipeline: pipelines[k] as FramePipeline, detector, selection, ...(faceClassifier ? { faceClassifier } : {}), normalization, imageSize, chunkSize: batchSize },
         runnerFor: () => (options.encodeOnce === false ? new PerWindowForwardRunner(model, window, batchSize, imageSize) : new SharedEmbeddingRunner(model, window, batchSize, imageSize)),
       };
     };

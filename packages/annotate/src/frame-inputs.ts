@@ -9,7 +9,7 @@
 // FrameInputs the main process rebuilds from it.
 import type { Mat } from '@u4/opencv4nodejs';
 import { LABEL } from '@gazecoder/formats';
-import { boxFeatures, cropFace, type DetectorSpec, type FaceBox, type FaceSelection } from '@gazecoder/preprocess';
+import { boxFeatures, cropFace, type DetectorSpec, type FaceBox, type FaceClassifierSpec, type FaceSelection } from '@gazecoder/preprocess';
 
 import type { Crop, Region } from './crop-region';
 import type { FramePipeline } from './frame-pipeline';
@@ -40,6 +40,8 @@ export interface FrameInput {
 /** How a video's frames are prepared: plain data, sent as is to the worker process. */
 export interface FramePrepOptions {
   selection: FaceSelection;
+  /** iCatcher+'s infant-face classifier: when set, the face is chosen among those it calls an infant's (replaces `selection`) */
+  faceClassifier?: FaceClassifierSpec;
   normalization: Normalization;
   /** side of the square crop, as the model was trained */
   imageSize: number;

@@ -18,7 +18,7 @@ import type { Readable } from 'node:stream';
 
 import type { Mat } from '@u4/opencv4nodejs';
 import { opencv } from '@gazecoder/opencv';
-import { VideoError, type DetectorSpec, type VideoProbe } from '@gazecoder/preprocess';
+import { VideoError, type DetectorSpec, type FaceClassifierSpec, type VideoProbe } from '@gazecoder/preprocess';
 
 import { noStageTimes, unpackChunk, type FrameInput, type FrameReaderOptions, type StageTimes } from './frame-inputs';
 import type { FromFrameWorker, ToFrameWorker } from './frame-protocol';
@@ -137,9 +137,9 @@ export class FramePipeline {
     });
   }
 
-  /** Loads `detector` in the worker (once); rejects with the detector's error when it cannot. */
-  prepare(detector: DetectorSpec): Promise<void> {
-    return this.#ask((id) => ({ type: 'detector', id, detector }), (m) => (m.type === 'ready' ? true : undefined)).then(() => {});
+  /** Loads `detector` (and `faceClassifier`) in the worker (once); rejects with the model's error when it cannot. */
+  prepare(detector: DetectorSpec, faceClassifier?: FaceClassifierSpec): Promise<void> {
+    return this.#ask((id) => ({ type: 'detector', id, detector, ...(faceClassifier ? { faceClassifier } : {}) }), (m) => (m.type === 'ready' ? true : undefined)).then(() => {});
   }
 
   /** ffprobe's view of `file`, from the worker. */

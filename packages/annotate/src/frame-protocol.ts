@@ -1,5 +1,5 @@
 // Messages between the main thread (frame-pipeline.ts) and the frame worker thread (frame-worker.ts).
-import type { DetectorSpec, VideoProbe } from '@gazecoder/preprocess';
+import type { DetectorSpec, FaceClassifierSpec, VideoProbe } from '@gazecoder/preprocess';
 
 import type { FrameChunk, FramePrepOptions } from './frame-inputs';
 
@@ -13,8 +13,8 @@ export interface VideoJob {
 }
 
 export type ToFrameWorker =
-  /** load (once) and check a detector; answered by 'ready' or 'error' */
-  | { type: 'detector'; id: number; detector: DetectorSpec }
+  /** load (once) and check a detector and an infant-face classifier; answered by 'ready' or 'error' */
+  | { type: 'detector'; id: number; detector: DetectorSpec; faceClassifier?: FaceClassifierSpec }
   /** ffprobe a file (from here, so that the main process never forks); answered by 'probed' or 'error' */
   | { type: 'probe'; id: number; file: string }
   | { type: 'job'; job: VideoJob }

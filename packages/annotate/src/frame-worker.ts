@@ -7,7 +7,7 @@ import { performance } from 'node:perf_hooks';
 
 import type { Mat } from '@u4/opencv4nodejs';
 import { opencv } from '@gazecoder/opencv';
-import { createDetector, faceSelector, framesOf, openVideo, probeVideo, type DetectorSpec, type FaceBox, type FaceDetector } from '@gazecoder/preprocess';
+import { createDetector, faceSelector, framesOf, infantFaceSelector, InfantFaces, openVideo, probeVideo, type DetectorSpec, type FaceBox, type FaceClassifierSpec, type FaceDetector } from '@gazecoder/preprocess';
 
 import { cropRegion, isWholeFrame, maskMat, type Crop, type Region } from './crop-region';
 import { prepareChunk, type FrameChunk } from './frame-inputs';
@@ -25,15 +25,29 @@ const errorOf = (error: unknown): { message: string; file?: string } => {
   return { message: typeof e?.message === 'string' ? e.message : String(error), ...(typeof e?.file === 'string' ? { file: e.file } : {}) };
 };
 
-const detectors = new Map<string, FaceDetector>();
-function detectorFor(spec: DetectorSpec): FaceDetector {
+const detectors = new Map<string, Promise<FaceDetector>>();
+function detectorFor(spec: DetectorSpec): Promise<FaceDetector> {
   const key = JSON.stringify(spec);
   let detector = detectors.get(key);
   if (!detector) {
     detector = createDetector(spec);
+    // A detector that failed to load is tried again next time (the file may have been fixed).
+    detector.catch(() => detectors.delete(key));
     detectors.set(key, detector);
   }
   return detector;
+}
+
+const classifiers = new Map<string, Promise<InfantFaces>>();
+function classifierFor(spec: FaceClassifierSpec): Promise<InfantFaces> {
+  const key = JSON.stringify(spec);
+  let classifier = classifiers.get(key);
+  if (!classifier) {
+    classifier = InfantFaces.load(spec);
+    classifier.catch(() => classifiers.delete(key));
+    classifiers.set(key, classifier);
+  }
+  return classifier;
 }
 
 /** Per job: the chunks it may still send, and a waiter for the next credit. */
@@ -50,10 +64,11 @@ const seconds = (from: number): number => (performance.now() - from) / 1000;
 
 async function runJob(job: VideoJob, state: JobState): Promise<void> {
   const options = job.options;
-  const selector = faceSelector(options.selection);
+  const infants = options.faceClassifier ? await classifierFor(options.faceClassifier) : undefined;
+  const selector = infants ? infantFaceSelector() : faceSelector(options.selection);
   const select = selector.select.bind(selector);
   const normalizer = new Normalizer(options.normalization);
-  const detector = detectorFor(job.detector);
+  const detector = await detectorFor(job.detector);
   // A file, a URL, or pipe:0 (the worker's stdin, a stream piped in); its frame rate gives frame times.
   const capture = openVideo(job.file);
   const fps = capture.get(opencv().CAP_PROP_FPS);
@@ -85,9 +100,11 @@ async function runJob(job: VideoJob, state: JobState): Promise<void> {
       if (mats.length > 0) {
         const d = detector;
         t = performance.now();
-        const detections = [];
-        if ((options.detectEvery ?? 1) > 1) detections.push(...detectSkipping(start, mats, options.detectEvery as number, d.batchSize, (batch) => d.detect(batch), carry));
-        else for (let b = 0; b < mats.length; b += d.batchSize) detections.push(...d.detect(mats.slice(b, b + d.batchSize)));
+        const detections: FaceBox[][] = [];
+        if ((options.detectEvery ?? 1) > 1) detections.push(...(await detectSkipping(start, mats, options.detectEvery as number, d.batchSize, (batch) => d.detect(batch), carry)));
+        else for (let b = 0; b < mats.length; b += d.batchSize) detections.push(...(await d.detect(mats.slice(b, b + d.batchSize))));
+        // The classifier's look at each face counts as detection's time.
+        if (infants) for (let i = 0; i < mats.length; i += 1) if ((detections[i]?.length ?? 0) > 0) detections[i] = await infants.mark(mats[i] as Mat, detections[i] as FaceBox[]);
         times.detect = seconds(t);
         t = performance.now();
         const chunk: FrameChunk = { ...prepareChunk(start, mats, detections, select, normalizer, options), times, ...(Number.isFinite(fps) && fps > 0 ? { fps } : {}) };
@@ -113,12 +130,10 @@ async function runJob(job: VideoJob, state: JobState): Promise<void> {
 process.on('message', (message: ToFrameWorker) => {
   switch (message.type) {
     case 'detector':
-      try {
-        detectorFor(message.detector);
-        post({ type: 'ready', id: message.id });
-      } catch (error) {
-        post({ type: 'error', id: message.id, error: errorOf(error) });
-      }
+      Promise.all([detectorFor(message.detector), message.faceClassifier ? classifierFor(message.faceClassifier) : undefined]).then(
+        () => post({ type: 'ready', id: message.id }),
+        (error: unknown) => post({ type: 'error', id: message.id, error: errorOf(error) }),
+      );
       break;
     case 'probe':
       probeVideo(message.file).then(

@@ -7,3 +7,4 @@ export type { StageTimes } from './frame-inputs';
 export { CROP_MODES, checkCrop, cropRegion, isWholeFrame, maskRegions, parseCropModes, type Crop, type CropMode, type Region } from './crop-region';
 export { smoothCodings, type SmoothedCoding, type SmoothOptions } from './smooth-codings';
 export type { IcatcherFrameOptions } from './frame-options';
+export { ICATCHER_DEFAULTS, type FaceOptions } from './face-options';

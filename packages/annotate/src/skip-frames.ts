@@ -5,11 +5,11 @@
 // still each frame's own.
 
 /** Runs `detect` (in batches of `batchSize`) on the frames of `items` (frames start, start+1, …) that are detected, and fills the others from the last detected frame; `carry` holds that frame's faces across chunks. */
-export function detectSkipping<T, F>(start: number, items: readonly T[], every: number, batchSize: number, detect: (batch: T[]) => F[][], carry: { last: F[] }): F[][] {
+export async function detectSkipping<T, F>(start: number, items: readonly T[], every: number, batchSize: number, detect: (batch: T[]) => Promise<F[][]>, carry: { last: F[] }): Promise<F[][]> {
   const picked: number[] = [];
   for (let i = 0; i < items.length; i += 1) if ((start + i) % every === 0) picked.push(i);
   const found: F[][] = [];
-  for (let b = 0; b < picked.length; b += batchSize) found.push(...detect(picked.slice(b, b + batchSize).map((i) => items[i] as T)));
+  for (let b = 0; b < picked.length; b += batchSize) found.push(...(await detect(picked.slice(b, b + batchSize).map((i) => items[i] as T))));
   const out: F[][] = [];
   let k = 0;
   for (let i = 0; i < items.length; i += 1) {

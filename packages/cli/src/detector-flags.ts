@@ -1,5 +1,5 @@
 import { InvalidArgumentError, type Command } from 'commander';
-import { detectorSpec, type DetectorSpec } from '@gazecoder/preprocess';
+import { DETECTOR_NAMES, detectorSpec, RES10_FILES, RETINAFACE_WEIGHTS, type DetectorName, type DetectorSpec } from '@gazecoder/preprocess';
 
 /** The face-detector flags `preprocess` and `faces` share. */
 export interface DetectorFlags {
@@ -30,29 +30,36 @@ function shift(value: string): number {
 
 export function addDetectorOptions(command: Command): Command {
   return command
-    .option('--detector <name>', 'blazeface (BlazeFace ONNX, bundled) or res10 (iCatcher+\'s OpenCV-DNN SSD; needs --face-model)', 'blazeface')
-    .option('--face-model <prototxt,caffemodel>', 'res10 model files: deploy.prototxt,res10_300x300_ssd_iter_140000.caffemodel')
-    .option('--confidence <p>', 'keep faces scoring at least p (res10: above p); default 0.7', probability)
+    .option('--detector <name>', "blazeface (BlazeFace ONNX, bundled), res10 (iCatcher+'s OpenCV-DNN SSD, as its preprocessing) or retinaface (iCatcher+'s default: RetinaFace ResNet-50 in the native core)", 'blazeface')
+    .option('--face-model <files>', `res10: <prototxt>,<caffemodel> (default: iCatcher+'s ${RES10_FILES.prototxt},${RES10_FILES.caffemodel} from the model cache, also named res10); retinaface: a .pth file or a cached model's name (default ${RETINAFACE_WEIGHTS.replace(/\.pth$/, '')})`)
+    .option('--confidence <p>', 'keep faces scoring at least p (res10: above p); default 0.7, retinaface 0.9 (iCatcher+\'s)', probability)
     .option('--box-scale <s|sx,sy>', 'resize boxes around their centre, e.g. 1.2 or 1.1,1.3 (BlazeFace boxes are tighter than res10\'s)', scale)
     .option('--box-shift <dy>', 'move boxes by dy box heights after scaling (negative is up), e.g. -0.1', shift);
 }
 
-/** The detector spec the flags describe; bad combinations are named. */
+/**
+ * The detector spec the flags describe; bad combinations are named. Model files not given are
+ * iCatcher+'s, taken from the model cache when the detector loads (its error names the fetch command).
+ */
 export function detectorFromFlags(flags: DetectorFlags): DetectorSpec {
-  if (flags.detector !== 'blazeface' && flags.detector !== 'res10') throw new Error(`--detector must be blazeface or res10, got '${flags.detector}'`);
+  if (!(DETECTOR_NAMES as readonly string[]).includes(flags.detector)) throw new Error(`--detector must be ${DETECTOR_NAMES.join(', ')}, got '${flags.detector}'`);
+  const name = flags.detector as DetectorName;
   let model: DetectorSpec['model'];
+  let weights: string | undefined;
   if (flags.faceModel !== undefined) {
-    if (flags.detector !== 'res10') throw new Error('--face-model is for --detector res10');
-    const [prototxt, caffemodel, ...rest] = flags.faceModel.split(',');
-    if (!prototxt || !caffemodel || rest.length > 0) throw new Error(`--face-model must be <deploy.prototxt>,<model.caffemodel>, got '${flags.faceModel}'`);
-    model = { prototxt, caffemodel };
-  } else if (flags.detector === 'res10') {
-    throw new Error('--detector res10 needs --face-model <deploy.prototxt>,<res10_300x300_ssd_iter_140000.caffemodel> (iCatcher+ ships them in its models zip)');
+    if (name === 'blazeface') throw new Error("--face-model is for --detector res10 or retinaface (BlazeFace's models are bundled)");
+    if (name === 'retinaface') weights = flags.faceModel;
+    else if (flags.faceModel !== 'res10') {
+      const [prototxt, caffemodel, ...rest] = flags.faceModel.split(',');
+      if (!prototxt || !caffemodel || rest.length > 0) throw new Error(`--face-model must be <deploy.prototxt>,<model.caffemodel> or res10 (iCatcher+'s, cached), got '${flags.faceModel}'`);
+      model = { prototxt, caffemodel };
+    }
   }
   return detectorSpec({
-    name: flags.detector,
+    name,
     ...(flags.confidence !== undefined ? { confidence: flags.confidence } : {}),
     boxAdjustment: { scale: flags.boxScale ?? [1, 1], shiftY: flags.boxShift ?? 0 },
     ...(model ? { model } : {}),
+    ...(weights !== undefined ? { weights } : {}),
   });
 }

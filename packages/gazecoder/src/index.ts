@@ -2,7 +2,7 @@
 // and this file chooses what of each a host application needs.
 
 // The LibTorch runtime, models and training (@gazecoder/torch over the native addon).
-export { runtimeInfo, setThreads, selfTest, defaultThreads, Model, train } from '@gazecoder/torch';
+export { runtimeInfo, setThreads, selfTest, defaultThreads, Model, train, RetinaFace, InfantFaceClassifier } from '@gazecoder/torch';
 export type {
   RuntimeInfo,
   SelfTestOptions,
@@ -20,6 +20,9 @@ export type {
   TrainStepEvent,
   TrainEpochEvent,
   TrainDoneEvent,
+  FaceModelOptions,
+  RetinaFaceSettings,
+  RetinaFaceDetection,
 } from '@gazecoder/torch';
 
 // The files: human and machine codings, label ids, the dataset manifest, NumPy arrays.
@@ -28,11 +31,11 @@ export type { GazeClass, CodingFormat, Coding, MachineCoding, Manifest as Datase
 
 // Videos and codings to a packed face-crop dataset; face detection.
 export { preprocess, detectFaces, VideoError } from '@gazecoder/preprocess';
-export type { PreprocessOptions, PreprocessSummary, FrameFaces, ProgressReporter } from '@gazecoder/preprocess';
+export type { PreprocessOptions, PreprocessSummary, FrameFaces, ProgressReporter, DetectorSpec, DetectorName, FaceBox } from '@gazecoder/preprocess';
 
 // Coding videos with a trained model, in iCatcher+'s output formats.
-export { annotateVideos, annotateStream } from '@gazecoder/annotate';
-export type { AnnotateOptions, AnnotateSummary, AnnotatedVideo, FrameAnswer, StreamOptions } from '@gazecoder/annotate';
+export { annotateVideos, annotateStream, ICATCHER_DEFAULTS } from '@gazecoder/annotate';
+export type { AnnotateOptions, AnnotateSummary, AnnotatedVideo, FrameAnswer, StreamOptions, FaceOptions } from '@gazecoder/annotate';
 
 // The model cache: iCatcher+'s released models fetched by name, and names resolved to cached files.
 export { fetchModelArchive, cachedArchive, resolveModelFile, modelCacheFolder } from '@gazecoder/models';

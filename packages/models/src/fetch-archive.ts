@@ -2,9 +2,10 @@
 // unpacked into a temporary folder and renamed into place, so the cache holds a whole archive or
 // none: a failed or interrupted fetch leaves at most the partial download, which the next one resumes.
 import { createHash } from 'node:crypto';
-import { createReadStream, createWriteStream, existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { copyFileSync, createReadStream, createWriteStream, existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { pathToFileURL } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { basename, dirname, join, normalize, sep } from 'node:path';
+import { basename, dirname, join, normalize, resolve, sep } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 
 import yauzl from 'yauzl';
@@ -33,6 +34,11 @@ export interface CachedArchive {
 export interface FetchOptions {
   /** download from here instead (a mirror); the files expected stay the archive's */
   url?: string;
+  /**
+   * a copy of the archive already on disk (downloaded with a browser, or on another machine): checked
+   * and unpacked as a download is, without the network; the file itself is left as it is
+   */
+  from?: string;
   /** the SHA-256 the download must have (default: the catalog's, where one is pinned) */
   sha256?: string;
   /** never touch the network: only what is cached */
@@ -106,7 +112,9 @@ export async function fetchModelArchive(name: string, options: FetchOptions = {}
   const cacheFolder = options.cacheFolder ?? modelCacheFolder();
   const cached = cachedArchive(name, cacheFolder);
   if (cached && !options.force) return { ...cached, fetched: false };
-  if (options.offline) throw new Error(`${name}: not in the model cache (${cacheFolder}), and --offline forbids fetching it: run npx gazecoder models fetch ${name}`);
+  if (options.from !== undefined && options.url !== undefined) throw new Error('--from and --url both say where the archive comes from: give one');
+  if (options.from !== undefined && !existsSync(options.from)) throw new Error(`${options.from}: no such file (--from)`);
+  if (options.offline && options.from === undefined) throw new Error(`${name}: not in the model cache (${cacheFolder}), and --offline forbids fetching it: run npx gazecoder models fetch ${name}`);
   const expected = (options.sha256 ?? archive.sha256 ?? undefined)?.toLowerCase();
   if (expected !== undefined && !/^[0-9a-f]{64}$/.test(expected)) throw new Error(`--sha256 must be 64 hexadecimal digits, got '${options.sha256}'`);
 
@@ -139,9 +147,16 @@ async function withFetchLock<T>(cacheFolder: string, name: string, signal: Abort
 }
 
 async function download(name: string, archive: ModelArchive, cacheFolder: string, expected: string | undefined, options: FetchOptions): Promise<CachedArchive & { fetched: boolean }> {
-  const url = options.url ?? archive.url;
+  const url = options.from !== undefined ? pathToFileURL(resolve(options.from)).href : (options.url ?? archive.url);
   const part = join(cacheFolder, `${name}.${archive.format === 'zip' ? 'zip' : 'download'}.part`);
-  const bytes = await downloadResumable(url, part, { ...(options.onProgress ? { onProgress: options.onProgress } : {}), ...(options.signal ? { signal: options.signal } : {}) });
+  let bytes: number;
+  if (options.from !== undefined) {
+    // A copy, so that the checks and the unpacking below treat it as a download (and never touch the user's file).
+    copyFileSync(options.from, part);
+    bytes = statSync(part).size;
+  } else {
+    bytes = await downloadResumable(url, part, { ...(options.onProgress ? { onProgress: options.onProgress } : {}), ...(options.signal ? { signal: options.signal } : {}) });
+  }
   const sha256 = await sha256Of(part);
   if (expected !== undefined && sha256 !== expected) {
     // A wrong file is not resumed from: the next fetch starts afresh.

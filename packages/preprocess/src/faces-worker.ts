@@ -17,7 +17,7 @@ let wake: (() => void) | undefined;
 
 async function run(path: string, message: Extract<FacesToWorker, { type: 'start' }>): Promise<void> {
   credits = message.credits;
-  const detector = createDetector(detectorSpec(message.detector));
+  const detector = await createDetector(detectorSpec(message.detector));
   const image = isImageFile(path);
   // ffprobe first: it says clearly why a file is not a readable video.
   if (!image) await probeVideo(path);
@@ -25,7 +25,7 @@ async function run(path: string, message: Extract<FacesToWorker, { type: 'start'
   let index = 0;
   for (const frame of frames) {
     while (credits === 0) await new Promise<void>((resolve) => (wake = resolve));
-    const [faces = []] = detector.detect([frame]);
+    const [faces = []] = await detector.detect([frame]);
     credits -= 1;
     send({ type: 'frame', frame: { frame: index, width: frame.cols, height: frame.rows, faces } });
     index += 1;

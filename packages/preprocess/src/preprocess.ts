@@ -11,6 +11,8 @@ import { DATASET_FORMAT, DATASET_VERSION, type DatasetSettings, type Manifest, r
 import { removeStaleStaging } from './dataset/staging';
 import { videoFolder } from './dataset/video-folder';
 import { detectorSpec } from './detect/create-detector';
+import { res10Files } from './detect/res10';
+import { retinaFaceWeights } from './detect/retinaface';
 import type { DetectorSpec } from './detect/detector';
 import type { FaceSelection } from './faces/face-selection';
 import { readCsvLayout } from './layout/csv-layout';
@@ -63,10 +65,10 @@ function checkOptions(o: PreprocessOptions, imageSize: number, jobs: number): vo
   const c = o.detector?.confidence;
   if (c !== undefined && !(c >= 0 && c <= 1)) throw new Error(`detector confidence must be in [0, 1], got ${c}`);
   if (o.detector?.name === 'res10') {
-    const model = o.detector.model;
-    if (!model) throw new Error('--detector res10 needs --face-model <deploy.prototxt>,<res10.caffemodel>');
+    const model = res10Files(o.detector);
     for (const file of [model.prototxt, model.caffemodel]) if (!existsSync(file)) throw new Error(`${file}: no such file (--face-model)`);
   }
+  if (o.detector?.name === 'retinaface') retinaFaceWeights(o.detector);
 }
 
 function settingsOf(spec: DetectorSpec, imageSize: number, faceSelection: FaceSelection, allFrames: boolean): DatasetSettings {

@@ -1,7 +1,8 @@
 // Face detection on real faces from Debian packages (astronaut.png, kphotoalbum's movie.avi and its
 // demo album's group photos, boxed by hand), on face-free photos, and on drawn faces in every gaze
 // state; how BlazeFace's two models' opinions combine; res10's output decoding.
-import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 
@@ -10,7 +11,7 @@ import type { Mat } from '@u4/opencv4nodejs';
 import { combineOpinions } from '../src/detect/blazeface';
 import { createDetector, detectorSpec } from '../src/detect/create-detector';
 import { decodeSsd } from '../src/detect/res10';
-import { NO_ADJUSTMENT, type FaceBox } from '../src/detect/face-box';
+import { extractBox, NO_ADJUSTMENT, type FaceBox } from '../src/detect/face-box';
 // detectFaces forks dist/faces-worker.js, so it is tested from dist
 import { detectFaces, type FrameFaces } from '../dist';
 import { opencv } from '@gazecoder/opencv';
@@ -122,22 +123,22 @@ describe("BlazeFace on group photos boxed by hand (KPhotoAlbum's demo album)", (
   });
 
   // 480 px wide is the smallest where every face is still 40 px or more (42 px)
-  it.each([800, 640, 480])('finds every boxed face and nothing else at %i px wide', (width) => {
-    const detector = createDetector(detectorSpec());
+  it.each([800, 640, 480])('finds every boxed face and nothing else at %i px wide', async (width) => {
+    const detector = await createDetector(detectorSpec());
     for (const photo of photos) {
       const { frame, scale } = shown(photo, width);
-      const [faces = []] = detector.detect([frame]);
+      const [faces = []] = await detector.detect([frame]);
       const truths = photo.faces.map((f) => ({ x: f.x * scale, y: f.y * scale, width: f.width * scale, height: f.height * scale }));
       expect({ photo: photo.path, width, faces: faces.length }).toEqual({ photo: photo.path, width, faces: truths.length });
       for (const truth of truths) expect(Math.max(...faces.map((f) => iou(f, truth)))).toBeGreaterThan(0.3);
     }
   });
 
-  it('owes the third face at 640 px (a webcam frame) to the second opinion: a closer look at an unsure candidate', () => {
+  it('owes the third face at 640 px (a webcam frame) to the second opinion: a closer look at an unsure candidate', async () => {
     const photo = photos.find((p) => p.faces.length === 3) as BoxedPhoto;
     const { frame } = shown(photo, 640);
-    expect(createDetector(detectorSpec(), { secondOpinion: false }).detect([frame])[0]).toHaveLength(2);
-    expect(createDetector(detectorSpec()).detect([frame])[0]).toHaveLength(3);
+    expect((await (await createDetector(detectorSpec(), { secondOpinion: false })).detect([frame]))[0]).toHaveLength(2);
+    expect((await (await createDetector(detectorSpec())).detect([frame]))[0]).toHaveLength(3);
   });
 });
 
@@ -162,27 +163,27 @@ describe("combining BlazeFace's two opinions", () => {
 });
 
 describe('BlazeFace on drawn faces', () => {
-  it('detects a drawn face in every gaze state, on the drawn ellipse', () => {
-    const detector = createDetector(detectorSpec());
+  it('detects a drawn face in every gaze state, on the drawn ellipse', async () => {
+    const detector = await createDetector(detectorSpec());
     const random = rng(2024);
     const gazes: Gaze[] = ['left', 'right', 'centre', 'away'];
     for (let person = 0; person < 5; person += 1) {
       const who = identity(random);
       for (const gaze of gazes) {
         const { frame, box } = drawFace(who, gaze, 320, 240, random);
-        const [faces = []] = detector.detect([frame]);
+        const [faces = []] = await detector.detect([frame]);
         expect({ person, gaze, faces: faces.length }).toEqual({ person, gaze, faces: 1 });
         expect(iou(faces[0] as FaceBox, box)).toBeGreaterThan(0.3);
       }
     }
   });
 
-  it('finds nothing on a plain frame', () => {
-    const detector = createDetector(detectorSpec());
+  it('finds nothing on a plain frame', async () => {
+    const detector = await createDetector(detectorSpec());
     const { frame } = drawFace(identity(rng(1)), 'left', 320, 240, rng(1));
     const cv = opencv();
     const plain = frame.getRegion(new cv.Rect(0, 0, 40, 40)).copy().resize(240, 320);
-    expect(detector.detect([plain])).toEqual([[]]);
+    expect(await detector.detect([plain])).toEqual([[]]);
   });
 });
 
@@ -205,10 +206,34 @@ describe("res10 (iCatcher+'s OpenCV-DNN SSD)", () => {
     expect(decodeSsd(rows, 1, 640, 480, spec)).toEqual([{ x: 320, y: 240, width: 64, height: 48, score: Math.fround(0.99) }]);
   });
 
-  it('needs the model files and names a missing one', () => {
-    expect(() => createDetector(detectorSpec({ name: 'res10' }))).toThrow('--detector res10 needs --face-model');
-    expect(() => createDetector(detectorSpec({ name: 'res10', model: { prototxt: '/nope/deploy.prototxt', caffemodel: '/nope/res10.caffemodel' } }))).toThrow(
+  it("takes iCatcher+'s cached files by default, names the fetch command when they are not cached, and names a missing file", async () => {
+    const cache = mkdtempSync(join(tmpdir(), 'gazecoder-empty-cache-'));
+    const saved = process.env.GAZECODER_CACHE;
+    process.env.GAZECODER_CACHE = cache;
+    try {
+      await expect(createDetector(detectorSpec({ name: 'res10' }))).rejects.toThrow(`config.prototxt: not in the model cache (${cache}); fetch it with: npx gazecoder models fetch icatcher+`);
+    } finally {
+      if (saved === undefined) delete process.env.GAZECODER_CACHE;
+      else process.env.GAZECODER_CACHE = saved;
+      rmSync(cache, { recursive: true, force: true });
+    }
+    await expect(createDetector(detectorSpec({ name: 'res10', model: { prototxt: '/nope/deploy.prototxt', caffemodel: '/nope/res10.caffemodel' } }))).rejects.toThrow(
       '/nope/deploy.prototxt: no such file (--face-model)',
     );
+  });
+});
+
+describe("RetinaFace's boxes as iCatcher+'s extract_bboxes makes them", () => {
+  const f = Math.fround;
+  it('raises x1, y1 to 0, lowers x2, y2 to the frame, subtracts in float32 and truncates each value', () => {
+    expect(extractBox(f(10.7), f(20.2), f(50.5), f(80.9), 640, 480, 0.99)).toEqual({ x: 10, y: 20, width: 39, height: 60, score: 0.99 });
+    // x + width = 49, not ⌊x2⌋ = 50: the width is truncated after the subtraction, as numpy's astype(int).
+    expect(extractBox(f(-3.5), f(-1), f(700.25), f(500), 640, 480, 0.95)).toEqual({ x: 0, y: 0, width: 640, height: 480, score: 0.95 });
+  });
+  it('drops a box that starts outside the frame or is not a number, and keeps one with no area', () => {
+    expect(extractBox(640, 10, 700, 50, 640, 480, 0.9)).toBeUndefined();
+    expect(extractBox(10, 480, 50, 500, 640, 480, 0.9)).toBeUndefined();
+    expect(extractBox(Number.NaN, 10, 50, 50, 640, 480, 0.9)).toBeUndefined();
+    expect(extractBox(f(639.5), 10, 700, 50, 640, 480, 0.9)).toEqual({ x: 639, y: 10, width: 0, height: 40, score: 0.9 });
   });
 });

@@ -3,6 +3,7 @@ export { selfTest, type SelfTestOptions, type SelfTestResult } from './self-test
 export { defaultThreads } from './native';
 export { CUSTOM_REGNET_EXAMPLE, checkArchitecture, Model, type ModelSpec, type WeightsReport, type LoadWeightsOptions, type StateEntry, type Dtype } from './model';
 export type { WindowPredictionOptions, WindowPredictions, DatasetSplit } from './window-predictions';
+export { RetinaFace, InfantFaceClassifier, type FaceModelOptions, type RetinaFaceSettings, type RetinaFaceDetection, type Image8 } from './face-models';
 export { checkTensor, numel, type Tensor } from './tensor';
 export { train, type TrainingRun } from './train';
 export type { DistributedOptions, TrainOptions } from './train-options';

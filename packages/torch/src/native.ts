@@ -70,6 +70,32 @@ export interface NativeModel {
   dispose(): void;
 }
 
+/** An 8-bit 3-channel image, rows × cols × 3 bytes, row-major: a BGR frame or an RGB face crop. */
+export interface NativeImage {
+  data: Uint8Array;
+  width: number;
+  height: number;
+}
+
+/** One RetinaFace detection in frame pixels: float32 values as batch_face computes them. */
+export interface NativeFaceDetection {
+  /** x1, y1, x2, y2 */
+  box: number[];
+  score: number;
+  /** (x, y) of the eyes, the nose and the mouth corners */
+  landmarks: number[];
+}
+
+export interface NativeRetinaFace {
+  detect(frames: NativeImage[], options?: { threshold?: number; nmsThreshold?: number; topK?: number; keepTopK?: number }): Promise<NativeFaceDetection[][]>;
+  dispose(): void;
+}
+
+export interface NativeFaceClassifier {
+  classify(crops: NativeImage[]): Promise<{ label: number; logits: number[] }[]>;
+  dispose(): void;
+}
+
 /** What predictWindows() passes to the addon (see window-predictions.ts). */
 export interface NativeWindowOptions {
   videos: { id: string; dir: string }[];
@@ -112,6 +138,8 @@ export interface NativeAddon {
   selfTest(options?: NativeSelfTestOptions): Promise<NativeSelfTestResult>;
   architectures(): string[];
   createModel(spec: NativeModelSpec): Promise<NativeModel>;
+  createRetinaFace(options: { weights: string; device?: string; verifyCrc?: boolean }): Promise<NativeRetinaFace>;
+  createFaceClassifier(options: { weights: string; device?: string; verifyCrc?: boolean }): Promise<NativeFaceClassifier>;
   /** Starts a run on its own thread; onEvent gets every event, the last being `done` or `error`. */
   startTraining(options: NativeTrainOptions, onEvent: (message: NativeTrainMessage) => void): NativeTrainingHandle;
   /** Ends the process at once, without C++ destructors (see exitNow in runtime.ts). */

@@ -15,6 +15,8 @@ function side(s: Side, unit: string): string {
 }
 
 function parity(row: BenchRow): string {
+  const d = row.detections;
+  if (d) return `${d.identical ? 'identical' : '**different**'} detections (${d.faces} on ${d.frames} frames)`;
   const p = row.parity;
   return p ? `loss ${p.lossAbsDiff.toExponential(1)}, params ${p.paramMaxAbsDiff.toExponential(1)}, grads ${(p.gradMaxAbsDiff / p.gradMaxAbs).toExponential(1)} (rel.)` : '';
 }
@@ -31,7 +33,7 @@ export function benchMarkdown(result: BenchResult): string {
     `Machine: ${m.cpu}, ${m.cores} cores, ${m.threads} intra-op threads, device ${m.device}${m.gpus.length ? ` (${m.gpus.join(', ')})` : ''}; ` +
       `LibTorch ${m.libtorch} (${m.cpuCapability}, ${m.blas}), PyTorch ${m.pytorch}, Node ${m.node}; ${result.date}${result.quick ? ' (--quick)' : ''}.`,
     '',
-    '| benchmark | arch | config | reference | unit | ours: median (s, min–max) | reference: median (s, min–max) | ours ÷ reference | parity: max abs diff after one step |',
+    '| benchmark | arch | config | reference | unit | ours: median (s, min–max) | reference: median (s, min–max) | ours ÷ reference | parity: max abs diff after one step; detections |',
     '|---|---|---|---|---|---|---|---|---|',
   ];
   for (const r of result.rows) {

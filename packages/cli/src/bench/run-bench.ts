@@ -2,7 +2,8 @@
 // (native gazecoder_step_bench vs scripts/reference/step_bench.py), end-to-end training throughput
 // (train() vs iCatcher+'s PIL/DataLoader pipeline and vs PyTorch fed from our packed arrays), and
 // inference on a video (embedding reuse vs iCatcher+'s sliding window that encodes a frame 5 times),
-// and the latency of the same video sent live into annotateStream.
+// the latency of the same video sent live into annotateStream, and iCatcher+'s RetinaFace face
+// detector (the native core's vs batch_face's in PyTorch, scripts/reference/retinaface_bench.py).
 import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -10,15 +11,17 @@ import { cpus, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
 import { annotateStream, annotateVideos, type StageTimes } from '@gazecoder/annotate';
+import { writeNpy } from '@gazecoder/formats';
+import { decodeFrames } from '@gazecoder/preprocess';
 import { synthesize, videoName } from '@gazecoder/synth';
-import { Model, runtimeInfo, train } from '@gazecoder/torch';
+import { Model, RetinaFace, runtimeInfo, train, type RetinaFaceDetection } from '@gazecoder/torch';
 
 /** The repository root (this file runs from packages/cli/dist/bench/). */
 const ROOT = resolve(__dirname, '../../../..');
 /** A RegNet-Y small enough for --quick (the core tests' tiny spec). */
 export const TINY_ARCH = 'regnet:depth=3,w0=16,wa=8,wm=2,group=8,se=0.25';
 
-export const BENCH_SECTIONS = ['step', 'shared-frames', 'training', 'loader', 'inference'] as const;
+export const BENCH_SECTIONS = ['step', 'shared-frames', 'training', 'loader', 'inference', 'detection'] as const;
 /** Windows per clip of the shared-frame rows (`gazecoder train --shared-frames K`). */
 export const SHARED_FRAME_CLIPS = [4, 8, 16] as const;
 export type BenchSection = (typeof BENCH_SECTIONS)[number];
@@ -70,7 +73,7 @@ export interface Parity {
 }
 
 export interface BenchRow {
-  section: 'training step' | 'shared-frame step' | 'end-to-end training' | 'data pipeline' | 'inference';
+  section: 'training step' | 'shared-frame step' | 'end-to-end training' | 'data pipeline' | 'inference' | 'face detection';
   arch: string;
   /** what both sides ran, e.g. "batch 4, fp32" */
   config: string;
@@ -88,6 +91,8 @@ export interface BenchRow {
   stream?: StreamLatency;
   /** data pipeline: cores (loader threads, DataLoader processes) each side used */
   workers?: number;
+  /** face detection: whether both sides found the same boxes and scores (float32, bit for bit) on every frame */
+  detections?: { frames: number; faces: number; identical: boolean };
 }
 
 /** What a V100's AMP training step takes in at iCatcher+'s geometry (shared/reference/performance-anchors.md §2.4). */
@@ -448,6 +453,65 @@ async function inferenceRows(s: Settings, work: string): Promise<BenchRow[]> {
   return rows;
 }
 
+/** RetinaFace ResNet-50, one frame per call as iCatcher+ runs it: ours (the native core through the addon) vs batch_face's in PyTorch. */
+async function detectionRows(s: Settings, work: string, pytorch: { version: string }): Promise<BenchRow[]> {
+  const size = s.quick ? { width: 160, height: 120 } : { width: 640, height: 480 };
+  const count = s.quick ? 3 : 8;
+  s.log(`bench: face detection, drawing ${count} frames of ${size.width}×${size.height}`);
+  const synth = await synthesize({ out: join(work, 'detection'), videos: 3, seconds: 1, fps: 30, seed: 5, ...size });
+  const first = synth.videos[0];
+  if (!first) throw new Error('gazecoder bench: synth wrote no video');
+  const frames = [...decodeFrames(join(work, 'detection', 'videos', videoName(first.id)))]
+    .filter((_, i) => i % 3 === 0)
+    .slice(0, count)
+    .map((m) => ({ data: m.getData(), width: m.cols, height: m.rows }));
+  const framesFile = join(work, 'detection-frames.npy');
+  const pixels = new Uint8Array(frames.length * size.width * size.height * 3);
+  frames.forEach((f, i) => pixels.set(f.data, i * f.data.length));
+  await writeNpy(framesFile, { shape: [frames.length, size.height, size.width, 3], data: pixels });
+  // Random weights in Resnet50_Final.pth's layout (the released ones cannot be downloaded here): the cost is the same.
+  const weights = join(work, 'retinaface.pth');
+  const script = join(ROOT, 'scripts/reference/retinaface_bench.py');
+  await runProcess(s.python, [script, 'make-weights', weights, framesFile]);
+
+  s.log('bench: face detection, RetinaFace in the native core');
+  const seconds: number[] = [];
+  let ours: RetinaFaceDetection[][] = [];
+  {
+    using net = await RetinaFace.load({ weights, device: s.device });
+    await net.detect([frames[0] as (typeof frames)[number]]); // warm-up
+    for (let i = 0; i < s.repeats; ++i) {
+      const start = performance.now();
+      const found: RetinaFaceDetection[][] = [];
+      for (const frame of frames) found.push(...(await net.detect([frame])));
+      seconds.push((performance.now() - start) / 1000);
+      ours = found;
+    }
+  }
+  s.log("bench: face detection, batch_face's RetinaFace in PyTorch");
+  const theirs = await runJson<{ pytorch: string; seconds: number[]; frames: number; detections: number[][][] }>(s.python, [script, 'run', weights, framesFile, '--repeats', String(s.repeats), '--threads', String(s.threads), '--device', s.device]);
+  pytorch.version = theirs.pytorch;
+  const identical = ours.length === theirs.detections.length && ours.every((faces, i) => {
+    const reference = theirs.detections[i] ?? [];
+    return faces.length === reference.length && faces.every((f, j) => [...f.box, f.score].every((v, k) => v === reference[j]?.[k]));
+  });
+  const sideOf = (runs: number[]): Side => {
+    const t = timing(runs);
+    return { status: 'ok', secondsPerStep: t, samplesPerSecond: frames.length / t.median };
+  };
+  const oursSide = sideOf(seconds);
+  const theirsSide = sideOf(theirs.seconds);
+  s.log(`bench: face detection, ${oursSide.samplesPerSecond?.toFixed(2)} vs ${theirsSide.samplesPerSecond?.toFixed(2)} frames/s; detections ${identical ? 'identical' : 'DIFFER'}`);
+  return [
+    {
+      section: 'face detection', arch: 'retinaface (ResNet-50)', config: `${frames.length} frames of ${size.width}×${size.height}, one per call, random weights in Resnet50_Final.pth's layout`,
+      reference: "batch_face's RetinaFace as iCatcher+'s CLI calls it, PyTorch on the same ATen",
+      unit: 'frames/s', ours: oursSide, theirs: theirsSide, ratio: ratio(oursSide, theirsSide),
+      detections: { frames: frames.length, faces: ours.reduce((n, f) => n + f.length, 0), identical },
+    },
+  ];
+}
+
 /** `video` sent at its frame rate (ffmpeg -re, stream copy into MPEG-TS) into annotateStream. */
 async function streamLatency(video: string, checkpoint: string, arch: string, device: string): Promise<StreamLatency> {
   const fps = 30; // synthesize()'s rate
@@ -503,6 +567,7 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchResult>
       ...(sections.has('shared-frames') ? await sharedTrainingRows(s, work, pytorch) : []),
       ...(sections.has('loader') ? await loaderRows(s, work) : []),
       ...(sections.has('inference') ? await inferenceRows(s, work) : []),
+      ...(sections.has('detection') ? await detectionRows(s, work, pytorch) : []),
     ];
     return {
       version: 1,

@@ -1,8 +1,8 @@
 // `gazecoder annotate`: iCatcher+'s inference CLI — a checkpoint codes every frame of a video or of
 // a folder of videos (raw_output text, compressed .npz, ui folder, optional decorated MP4).
 import { OUTPUT_FORMATS, type OutputFormat } from '@gazecoder/formats';
-import { annotateVideos, CROP_MODES, parseCropModes, type AnnotateSummary, type CropMode } from '@gazecoder/annotate';
-import { FACE_SELECTIONS, webcamIndex, type FaceSelection } from '@gazecoder/preprocess';
+import { annotateVideos, CROP_MODES, ICATCHER_DEFAULTS, parseCropModes, type AnnotateSummary, type CropMode, type FaceOptions } from '@gazecoder/annotate';
+import { FACE_CLASSIFIERS, FACE_SELECTIONS, webcamIndex, type FaceSelection } from '@gazecoder/preprocess';
 import { JsonLinesProgress, TerminalProgress } from '@gazecoder/progress';
 import { checkArchitecture } from '@gazecoder/torch';
 import { InvalidArgumentError, type Command } from 'commander';
@@ -12,7 +12,9 @@ import { isStreamSource, runAnnotateStream } from './annotate-stream';
 import { nonNegativeInteger, positiveInteger } from '../flags';
 
 interface AnnotateFlags extends DetectorFlags {
-  model: string;
+  model?: string;
+  icatcherDefaults?: boolean;
+  faceClassifier?: string;
   arch?: string;
   outputDir: string;
   outputFormat?: Array<OutputFormat | 'jsonl'>;
@@ -22,7 +24,8 @@ interface AnnotateFlags extends DetectorFlags {
   outputVideo?: string;
   device: string;
   batchSize?: number;
-  faceSelection: string;
+  faceSelection?: string;
+  encodeOnce: boolean;
   json?: boolean;
   verifyCrc: boolean;
   illegalTransitions?: string;
@@ -76,12 +79,31 @@ function describe(summary: AnnotateSummary): string {
   return lines.join('\n');
 }
 
-async function runAnnotate(given: string | undefined, flags: AnnotateFlags): Promise<void> {
+/**
+ * The model and faces the flags name. --icatcher-defaults fills in what iCatcher+'s CLI does by
+ * default (its RegNet model, RetinaFace at 0.9, its face selection); flags given override it.
+ */
+function modelAndFaces(flags: AnnotateFlags, command: Command): { model: string } & FaceOptions {
+  const given = (key: keyof AnnotateFlags): boolean => command.getOptionValueSource(key) === 'cli';
+  const defaults = flags.icatcherDefaults ?? false;
+  const model = flags.model ?? (defaults ? ICATCHER_DEFAULTS.model : undefined);
+  if (model === undefined) throw new Error('annotate needs --model <checkpoint.pth or a cached model\'s name>, or --icatcher-defaults (iCatcher+\'s released RegNet model)');
+  if (flags.faceSelection !== undefined && !(FACE_SELECTIONS as readonly string[]).includes(flags.faceSelection)) throw new Error(`--face-selection must be one of ${FACE_SELECTIONS.join(', ')}, got '${flags.faceSelection}'`);
+  const detectorFlags = defaults && !given('detector') ? { ...flags, detector: ICATCHER_DEFAULTS.detector.name } : flags;
+  return {
+    model,
+    detector: detectorFromFlags(detectorFlags),
+    ...(flags.faceSelection !== undefined ? { faceSelection: flags.faceSelection as FaceSelection } : {}),
+    ...(flags.faceClassifier !== undefined ? { faceClassifier: flags.faceClassifier } : {}),
+  };
+}
+
+async function runAnnotate(given: string | undefined, flags: AnnotateFlags, command: Command): Promise<void> {
   if (given !== undefined && flags.source !== undefined) throw new Error(`give the source once: '${given}' or --source ${flags.source}`);
   const source = given ?? flags.source;
   if (source === undefined) throw new Error('annotate needs a source: a video, a folder, -, a URL, or --source webcam[:N]');
   if (flags.arch !== undefined) checkArchitecture(flags.arch);
-  if (!(FACE_SELECTIONS as readonly string[]).includes(flags.faceSelection)) throw new Error(`--face-selection must be one of ${FACE_SELECTIONS.join(', ')}, got '${flags.faceSelection}'`);
+  const faces = modelAndFaces(flags, command);
   // iCatcher+'s frame options, the same for files and streams.
   const frameOptions = {
     ...(flags.illegalTransitions !== undefined ? { illegalTransitions: flags.illegalTransitions } : {}),
@@ -95,13 +117,12 @@ async function runAnnotate(given: string | undefined, flags: AnnotateFlags): Pro
     if (unsupported.length > 0) throw new Error(`${unsupported.map((k) => `--${k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`).join(', ')}: not available yet for a stream source (-, a URL, a camera) or jsonl (they need the file's outputs)`);
     if (flags.outputFormat?.some((f) => f !== 'jsonl')) throw new Error(`--output-format ${flags.outputFormat.join(',')}: ${isStreamSource(source) ? 'a stream source (-, a URL, a camera)' : 'with jsonl, a video'} is written as jsonl only (one line per frame on stdout)`);
     await runAnnotateStream(source, {
-      model: flags.model,
+      ...faces,
       ...(flags.arch ? { arch: flags.arch } : {}),
       device: flags.device,
       ...(flags.batchSize ? { chunkSize: flags.batchSize } : {}),
-      detector: detectorFromFlags(flags),
-      faceSelection: flags.faceSelection as FaceSelection,
       mirrorAnnotation: flags.mirrorAnnotation ?? false,
+      encodeOnce: flags.encodeOnce,
       verifyCrc: flags.verifyCrc,
       ...frameOptions,
     });
@@ -109,7 +130,7 @@ async function runAnnotate(given: string | undefined, flags: AnnotateFlags): Pro
   }
   const summary = await annotateVideos({
     source,
-    model: flags.model,
+    ...faces,
     ...(flags.arch ? { arch: flags.arch } : {}),
     outputDir: flags.outputDir,
     outputFormats: (flags.outputFormat as OutputFormat[] | undefined) ?? ['raw_output'],
@@ -119,8 +140,7 @@ async function runAnnotate(given: string | undefined, flags: AnnotateFlags): Pro
     ...(flags.outputVideo ? { outputVideo: flags.outputVideo } : {}),
     device: flags.device,
     ...(flags.batchSize ? { batchSize: flags.batchSize } : {}),
-    detector: detectorFromFlags(flags),
-    faceSelection: flags.faceSelection as FaceSelection,
+    encodeOnce: flags.encodeOnce,
     verifyCrc: flags.verifyCrc,
     ...frameOptions,
     ...(flags.videoFilter !== undefined ? { videoFilter: flags.videoFilter } : {}),
@@ -149,7 +169,8 @@ export function registerAnnotateCommand(program: Command): void {
       .description("code every frame of a video (or of each video in a folder) with a gaze model, as iCatcher+'s CLI does")
       .argument('[source]', 'a video file, a folder whose video files are all annotated, - (a video stream on stdin, e.g. MPEG-TS or Matroska) or a URL ffmpeg opens')
       .option('--source <camera>', 'a live camera instead: webcam or webcam:N (camera N, V4L2 /dev/videoN, as iCatcher+\'s --source_type webcam), coded as jsonl until Ctrl-C', camera)
-      .requiredOption('--model <checkpoint.pth>', 'GazeCodingModel weights: best.pth of a `gazecoder train` run (its config.json gives arch and window), an iCatcher+ model, or a cached model by name (icatcher+_lookit_regnet: see gazecoder models)')
+      .option('--model <checkpoint.pth>', 'GazeCodingModel weights: best.pth of a `gazecoder train` run (its config.json gives arch and window), an iCatcher+ model, or a cached model by name (icatcher+_lookit_regnet: see gazecoder models)')
+      .option('--icatcher-defaults', `run as iCatcher+'s CLI does by default: its released RegNet model (${ICATCHER_DEFAULTS.model}, unless --model), RetinaFace keeping score >= ${ICATCHER_DEFAULTS.detector.confidence} (unless --detector) and its face selection (models from the cache: gazecoder models fetch)`)
       .option('--arch <name>', "image encoder (default: the run's config.json, else regnet_y_16gf)")
       .option('--output-dir <dir>', 'where the outputs go', '.')
       .option('--output-format <format>', 'raw_output (<video>.txt), compressed (<video>.npz) or ui (<video>/labels.txt + decorated_frames/); several comma-separated (default raw_output); or jsonl alone: one JSON line per frame (frame, time, class, confidence) on stdout as soon as it is final (the default for -, URLs and cameras; --batch-size is then the frames per chunk, default 4)', formats)
@@ -159,7 +180,9 @@ export function registerAnnotateCommand(program: Command): void {
       .option('--output-video <path>', 'also write a decorated MP4: this file for one video, this folder (<video>_output.mp4) for a folder')
       .option('--device <device>', 'auto, cpu, cuda or cuda:N', 'auto')
       .option('--batch-size <n>', 'frames per image-encoder pass and windows per predictor pass (default 32)', positiveInteger('--batch-size'))
-      .option('--face-selection <rule>', `which face is the infant's: ${FACE_SELECTIONS.join(', ')} (iCatcher+'s CLI: score)`, 'score')
+      .option('--face-selection <rule>', `which face is the infant's: ${FACE_SELECTIONS.join(', ')} (default score, iCatcher+'s CLI rule)`)
+      .option('--face-classifier <model>', `iCatcher+'s infant-face classifier (its --use_fc_model): ${FACE_CLASSIFIERS.join(', ')} (its cached face_classifier_<name>.pth), a cached model's name or a .pth file; the face coded is the infant face nearest the bottom centre, none: nobabyface`)
+      .option('--no-encode-once', "run every window's 5 frames through the whole model, as iCatcher+ does (5x the model's cost; by default each frame is encoded once and its 5 windows share the embedding)")
       .option('--no-verify-crc', 'skip the CRC-32 check of every zip record of the weights file (faster on a file known to be intact; default: a damaged file is refused)')
       .option('--illegal-transitions <csv>', 'iCatcher+\'s smoothing: a CSV with a header, then "illegal","corrected" rows of class ids (e.g. "1-11","111"); matches are replaced (confidence -1) as the answers come, and the last 4 + L frames are written none')
       .option('--crop-percent <p>', 'mask this percent of each frame black before detection (0-99; 0-49 with both left and right), as iCatcher+; box features stay relative to the full frame', cropPercent)

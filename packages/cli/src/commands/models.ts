@@ -6,6 +6,7 @@ import type { Command } from 'commander';
 
 interface FetchFlags {
   url?: string;
+  from?: string;
   sha256?: string;
   offline?: boolean;
   force?: boolean;
@@ -53,6 +54,7 @@ async function runFetch(name: string, flags: FetchFlags): Promise<void> {
   const progress = downloadReporter(name);
   const cached = await fetchModelArchive(name, {
     ...(flags.url ? { url: flags.url } : {}),
+    ...(flags.from ? { from: flags.from } : {}),
     ...(flags.sha256 ? { sha256: flags.sha256 } : {}),
     offline: flags.offline ?? false,
     force: flags.force ?? false,
@@ -98,6 +100,7 @@ export function registerModelsCommand(program: Command): void {
     .description('download a model archive into the cache (resumably: an interrupted fetch continues where it stopped), check its SHA-256 and unpack it atomically')
     .argument('[archive]', `which: ${MODEL_ARCHIVES.map((a) => a.name).join(', ')}`, ICATCHER_ARCHIVE.name)
     .option('--url <url>', "download from this URL instead (a mirror of the archive)")
+    .option('--from <file>', 'use a copy of the archive downloaded elsewhere (a browser, another machine): checked and unpacked as a download, without the network')
     .option('--sha256 <hex>', 'the SHA-256 the download must have (iCatcher+ pins none upstream)')
     .option('--offline', 'never use the network: succeed only when the archive is cached')
     .option('--force', 'fetch again even when cached')

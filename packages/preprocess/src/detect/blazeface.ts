@@ -197,7 +197,7 @@ class BlazeFaceDetector implements FaceDetector {
     return [...sure, ...confirmed].sort((a, b) => b.score - a.score);
   }
 
-  detect(frames: readonly Mat[]): FaceBox[][] {
+  async detect(frames: readonly Mat[]): Promise<FaceBox[][]> {
     const cv = opencv();
     return frames.map((frame) => {
       // Letterbox to a square by padding right and bottom, so coordinates scale back by one factor.

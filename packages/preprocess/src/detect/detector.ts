@@ -3,16 +3,23 @@ import type { Mat } from '@u4/opencv4nodejs';
 
 import type { BoxAdjustment, FaceBox } from './face-box';
 
-export type DetectorName = 'blazeface' | 'res10';
+export type DetectorName = 'blazeface' | 'res10' | 'retinaface';
+
+/** Every detector name, in the order help texts list them. */
+export const DETECTOR_NAMES: readonly DetectorName[] = ['blazeface', 'res10', 'retinaface'];
 
 /** How a detector was configured, as recorded in the dataset manifest. */
 export interface DetectorSpec {
   name: DetectorName;
-  /** BlazeFace keeps score ≥ confidence; res10 keeps confidence > it (as iCatcher+) */
+  /** BlazeFace and RetinaFace keep score ≥ confidence; res10 keeps confidence > it (as iCatcher+) */
   confidence: number;
   boxAdjustment: BoxAdjustment;
-  /** res10 only: the Caffe prototxt and caffemodel */
+  /** res10: the Caffe prototxt and caffemodel (default: iCatcher+'s, from the model cache) */
   model?: { prototxt: string; caffemodel: string };
+  /** retinaface: the weights, a file or a cached model's name (default: iCatcher+'s Resnet50_Final.pth) */
+  weights?: string;
+  /** retinaface: where the network runs, `cpu`, `cuda`, `cuda:N` or `auto` (default `cpu`) */
+  device?: string;
 }
 
 /** How a detector runs, beyond what the dataset manifest records. */
@@ -31,5 +38,7 @@ export interface FaceDetector {
   /** How many frames one `detect` call handles best (1 = no batching). */
   readonly batchSize: number;
   /** Faces on each BGR frame, in the detector's order (highest confidence first). */
-  detect(frames: readonly Mat[]): FaceBox[][];
+  detect(frames: readonly Mat[]): Promise<FaceBox[][]>;
+  /** Frees native memory the detector holds (RetinaFace's network); the detector is unusable after. */
+  dispose?(): void;
 }

@@ -9,6 +9,8 @@ export interface FaceBox {
   width: number;
   height: number;
   score: number;
+  /** set where iCatcher+'s infant-face classifier looked at the face: whether it called it an infant's */
+  infant?: boolean;
 }
 
 /**
@@ -44,4 +46,20 @@ export function adjustCorners(x1: number, y1: number, x2: number, y2: number, ad
   const cx = (x1 + x2) / 2;
   const cy = (y1 + y2) / 2 + adjustment.shiftY * (y2 - y1);
   return [cx - w / 2, cy - h / 2, cx + w / 2, cy + h / 2];
+}
+
+/**
+ * RetinaFace's float32 corners → an integer box exactly as iCatcher+'s extract_bboxes makes it: x1, y1
+ * raised to 0; dropped when x1 ≥ W or y1 ≥ H; x2, y2 lowered to W, H; width and height subtracted in
+ * float32, then each value truncated (so x + width may differ from ⌊x2⌋). Unlike clampBox, a box left
+ * with no area is kept: iCatcher+'s selection skips it, and a frame of only such boxes is nobabyface.
+ */
+export function extractBox(x1: number, y1: number, x2: number, y2: number, frameWidth: number, frameHeight: number, score: number): FaceBox | undefined {
+  if (![x1, y1, x2, y2].every(Number.isFinite)) return undefined;
+  const left = Math.max(x1, 0);
+  const top = Math.max(y1, 0);
+  if (left >= frameWidth || top >= frameHeight) return undefined;
+  const right = Math.min(x2, frameWidth);
+  const bottom = Math.min(y2, frameHeight);
+  return { x: Math.trunc(left), y: Math.trunc(top), width: Math.trunc(Math.fround(right - left)), height: Math.trunc(Math.fround(bottom - top)), score };
 }

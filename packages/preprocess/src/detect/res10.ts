@@ -1,15 +1,20 @@
 // iCatcher+'s face detector: OpenCV-DNN's res10 300×300 SSD (Caffe), with its exact input blob
 // (BGR resized to 300×300, mean (104, 117, 123), no swap, no crop) and `confidence > threshold`.
-// The user supplies deploy.prototxt and res10_300x300_ssd_iter_140000.caffemodel.
+// The files: iCatcher+'s config.prototxt and face_model.caffemodel (its model archive), or OpenCV's
+// deploy.prototxt and res10_300x300_ssd_iter_140000.caffemodel.
 import { existsSync } from 'node:fs';
 
 import type { Mat, Net } from '@u4/opencv4nodejs';
 
+import { resolveModelFile } from '@gazecoder/models';
 import { opencv } from '@gazecoder/opencv';
 import type { DetectorSpec, FaceDetector } from './detector';
 import { adjustCorners, clampBox, type FaceBox } from './face-box';
 
 const BATCH = 8;
+
+/** iCatcher+'s names for the res10 files in its model archive. */
+export const RES10_FILES = { prototxt: 'config.prototxt', caffemodel: 'face_model.caffemodel' } as const;
 
 /**
  * Boxes of one image from the SSD's [1, 1, N, 7] output rows (image, class, confidence, x1, y1,
@@ -39,8 +44,7 @@ class Res10Detector implements FaceDetector {
   private readonly net: Net;
 
   constructor(readonly spec: DetectorSpec) {
-    const model = spec.model;
-    if (!model) throw new Error('--detector res10 needs --face-model <deploy.prototxt>,<res10.caffemodel>');
+    const model = res10Files(spec);
     for (const file of [model.prototxt, model.caffemodel]) if (!existsSync(file)) throw new Error(`${file}: no such file (--face-model)`);
     try {
       this.net = opencv().readNetFromCaffe(model.prototxt, model.caffemodel);
@@ -49,7 +53,7 @@ class Res10Detector implements FaceDetector {
     }
   }
 
-  detect(frames: readonly Mat[]): FaceBox[][] {
+  async detect(frames: readonly Mat[]): Promise<FaceBox[][]> {
     if (frames.length === 0) return [];
     const cv = opencv();
     const blob = cv.blobFromImages([...frames], 1.0, new cv.Size(300, 300), new cv.Vec3(104, 117, 123), false, false);
@@ -62,7 +66,12 @@ class Res10Detector implements FaceDetector {
   }
 }
 
-/** The res10 SSD from the user's prototxt + caffemodel. */
-export function createRes10Detector(spec: DetectorSpec): FaceDetector {
+/** The spec's prototxt and caffemodel, else iCatcher+'s from the model cache (an error names the fetch command). */
+export function res10Files(spec: Pick<DetectorSpec, 'model'>): { prototxt: string; caffemodel: string } {
+  return spec.model ?? { prototxt: resolveModelFile(RES10_FILES.prototxt), caffemodel: resolveModelFile(RES10_FILES.caffemodel) };
+}
+
+/** The res10 SSD from the user's prototxt + caffemodel, or iCatcher+'s cached pair. */
+export async function createRes10Detector(spec: DetectorSpec): Promise<FaceDetector> {
   return new Res10Detector(spec);
 }

@@ -64,6 +64,31 @@ class Tracker implements FaceSelector {
   }
 }
 
+/**
+ * iCatcher+'s CLI with its infant-face classifier (--use_fc_model, cli.py select_face): among the boxes
+ * the classifier called an infant's (`infant: true`, see infant-faces.ts), the one whose centre is
+ * nearest the bottom centre of the frame, (0.5, 1.0), a point it never moves; −1 when it called none.
+ */
+export function infantFaceSelector(): FaceSelector {
+  return {
+    select(boxes, frameWidth, frameHeight) {
+      let best = -1;
+      let bestDistance = Infinity;
+      boxes.forEach((b, i) => {
+        if (b.infant !== true) return;
+        const [, ver, hor] = boxFeatures(b, frameWidth, frameHeight);
+        // numpy's sqrt of the sum of squares (not hypot), and argmin's first of equals.
+        const distance = Math.sqrt((hor - 0.5) ** 2 + (ver - 1) ** 2);
+        if (distance < bestDistance) {
+          bestDistance = distance;
+          best = i;
+        }
+      });
+      return best;
+    },
+  };
+}
+
 /** A fresh selector for one video. */
 export function faceSelector(policy: FaceSelection): FaceSelector {
   if (policy === 'track') return new Tracker();

@@ -74,7 +74,7 @@ export async function processVideo(task: VideoTask, settings: ProcessSettings, d
     let pending: PendingFrame[] = [];
 
     const flush = async (): Promise<void> => {
-      const detections = detector.detect(pending.map((p) => p.mat));
+      const detections = await detector.detect(pending.map((p) => p.mat));
       for (let i = 0; i < pending.length; i += 1) {
         const { index, mat } = pending[i] as PendingFrame;
         const boxes = detections[i] as FaceBox[];

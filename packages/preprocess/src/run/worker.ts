@@ -2,6 +2,7 @@
 import { createDetector } from '../detect/create-detector';
 import type { FaceDetector } from '../detect/detector';
 import { opencv } from '@gazecoder/opencv';
+import { setThreads } from '@gazecoder/torch';
 import { processVideo, type ProcessSettings } from './process-video';
 import type { FromWorker, ToWorker } from './worker-protocol';
 
@@ -16,15 +17,17 @@ let settings: ProcessSettings | undefined;
 
 process.on('message', (message: ToWorker) => {
   if (message.type === 'init') {
-    try {
-      // Several workers share the cores: one OpenCV thread each avoids oversubscription.
-      opencv().setNumThreads(message.openCvThreads);
-      detector = createDetector(message.detector);
-      settings = message.settings;
-      send({ type: 'ready' });
-    } catch (error) {
-      send({ type: 'fatal', error: errorText(error) });
-    }
+    // Several workers share the cores: one OpenCV (and LibTorch, for RetinaFace) thread each avoids oversubscription.
+    opencv().setNumThreads(message.openCvThreads);
+    if (message.detector.name === 'retinaface' && message.openCvThreads > 0) setThreads(message.openCvThreads);
+    createDetector(message.detector).then(
+      (made) => {
+        detector = made;
+        settings = message.settings;
+        send({ type: 'ready' });
+      },
+      (error: unknown) => send({ type: 'fatal', error: errorText(error) }),
+    );
     return;
   }
   const { task } = message;
