@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { modelCacheFolder, cachedArchive } from '@gazecoder/models';
 import { opencv } from '@gazecoder/opencv';
 import { createDetector, detectorSpec, InfantFaces } from '@gazecoder/preprocess';
+import { InfantFaceClassifier, RetinaFace } from '@gazecoder/torch';
 import { boxedPhotos } from '@gazecoder/test-helpers';
 
 import { annotateFixturePaths, makeAnnotateFixture, TOTAL_FRAMES } from './helpers/annotate-fixture';
@@ -121,6 +122,32 @@ describe("iCatcher+'s models in the cache, run as iCatcher+ runs them", () => {
     const wrongDetector = run('faces', video, '--detector', 'retina');
     expect(wrongDetector.stderr).toContain("--detector must be blazeface, res10, retinaface, got 'retina'");
     expect(existsSync(join(tmp.path, 'x'))).toBe(false);
+  });
+});
+
+describe('the face models through the API: bad arguments are named, never a native abort', () => {
+  it('RetinaFace and the classifier refuse frames and crops that are not 8-bit 3-channel images, and calls after dispose()', async () => {
+    const detector = await RetinaFace.load({ weights: retinaface });
+    const frame = { data: new Uint8Array(32 * 24 * 3), width: 32, height: 24 };
+    expect(await detector.detect([frame])).toHaveLength(1);
+    await expect(detector.detect([{ ...frame, data: new Uint8Array(10) }])).rejects.toThrow('frames[0].data has 10 bytes, but a 32×24 3-channel image has 2304');
+    await expect(detector.detect([{ ...frame, data: new Float32Array(2304) as unknown as Uint8Array }])).rejects.toThrow('frames[0].data must be a Uint8Array');
+    await expect(detector.detect([{ ...frame, width: 0 }])).rejects.toThrow(/width/);
+    await expect(detector.detect([frame, { data: new Uint8Array(33 * 24 * 3), width: 33, height: 24 }])).rejects.toThrow('frames[1] is 33×24, frames[0] 32×24: one batch takes one size');
+    await expect(detector.detect([])).rejects.toThrow('frames must hold at least one frame');
+    await expect(detector.detect('frame' as unknown as [])).rejects.toThrow(/frames must be an array/);
+    detector.dispose();
+    await expect(detector.detect([frame])).rejects.toThrow('this RetinaFace has been disposed');
+    await expect(RetinaFace.load({ weights: join(tmp.path, 'nope.pth') })).rejects.toThrow(join(tmp.path, 'nope.pth'));
+    await expect(RetinaFace.load({ weights: retinaface, device: 'tpu' })).rejects.toThrow(/tpu/);
+
+    const infants = await InfantFaceClassifier.load({ weights: classifier });
+    expect(await infants.classify([])).toEqual([]);
+    const [one] = await infants.classify([{ data: new Uint8Array(7 * 5 * 3).fill(128), width: 7, height: 5 }]);
+    expect([0, 1]).toContain(one?.label);
+    await expect(infants.classify([{ data: new Uint8Array(3), width: 2, height: 2 }])).rejects.toThrow('crops[0].data has 3 bytes');
+    infants.dispose();
+    await expect(InfantFaceClassifier.load({ weights: retinaface })).rejects.toThrow('not an infant-face classifier');
   });
 });
 

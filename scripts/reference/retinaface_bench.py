@@ -39,7 +39,7 @@ def main() -> None:
     args = parser.parse_args()
     if args.command == "make-weights":
         torch.set_num_threads(2)
-        net = fixtures_faces.random_retinaface(np.load(args.sample), face_bias=-6.0)
+        net = fixtures_faces.random_retinaface(np.load(args.sample), face_bias=-5.0)
         fixtures_faces.save_released_layout(net, pathlib.Path(args.out))
         return
     torch.set_num_threads(args.threads)

@@ -37,8 +37,8 @@ export class RetinaFace implements Disposable {
     return new RetinaFace(await native().createRetinaFace({ weights: options.weights, ...(options.device ? { device: options.device } : {}) }));
   }
 
-  /** Detections per frame (frames of one size), highest score first, in frame pixels. */
-  detect(frames: readonly NativeImage[], settings: RetinaFaceSettings = {}): Promise<NativeFaceDetection[][]> {
+  /** Detections per frame (frames of one size), highest score first, in frame pixels; bad arguments reject, naming them. */
+  async detect(frames: readonly NativeImage[], settings: RetinaFaceSettings = {}): Promise<NativeFaceDetection[][]> {
     checkImages(frames, 'frames');
     return this.#live().detect([...frames], settings);
   }
@@ -70,8 +70,8 @@ export class InfantFaceClassifier implements Disposable {
     return new InfantFaceClassifier(await native().createFaceClassifier({ weights: options.weights, ...(options.device ? { device: options.device } : {}) }));
   }
 
-  /** One frame's faces in one batch, as iCatcher+'s select_face runs them. */
-  classify(crops: readonly NativeImage[]): Promise<{ label: number; logits: number[] }[]> {
+  /** One frame's faces in one batch, as iCatcher+'s select_face runs them; bad arguments reject, naming them. */
+  async classify(crops: readonly NativeImage[]): Promise<{ label: number; logits: number[] }[]> {
     checkImages(crops, 'crops');
     if (!this.#native) throw new Error('this face classifier has been disposed');
     return this.#native.classify([...crops]);

@@ -174,9 +174,9 @@ export function loaderBenchExecutable(): string {
   return benchExecutable('gazecoder_loader_bench', 'GAZECODER_LOADER_BENCH');
 }
 
-function runProcess(command: string, args: readonly string[]): Promise<string> {
+function runProcess(command: string, args: readonly string[], env: NodeJS.ProcessEnv = {}): Promise<string> {
   return new Promise((resolvePromise, reject) => {
-    const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, OMP_WAIT_POLICY: process.env.OMP_WAIT_POLICY ?? 'PASSIVE' } });
+    const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, OMP_WAIT_POLICY: process.env.OMP_WAIT_POLICY ?? 'PASSIVE', ...env } });
     let out = '';
     let err = '';
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));
@@ -187,8 +187,8 @@ function runProcess(command: string, args: readonly string[]): Promise<string> {
 }
 
 /** The last line of a process's stdout as JSON. */
-async function runJson<T>(command: string, args: readonly string[]): Promise<T> {
-  const out = (await runProcess(command, args)).trim().split('\n');
+async function runJson<T>(command: string, args: readonly string[], env: NodeJS.ProcessEnv = {}): Promise<T> {
+  const out = (await runProcess(command, args, env)).trim().split('\n');
   return JSON.parse(out[out.length - 1] ?? '') as T;
 }
 
@@ -489,7 +489,13 @@ async function detectionRows(s: Settings, work: string, pytorch: { version: stri
     }
   }
   s.log("bench: face detection, batch_face's RetinaFace in PyTorch");
-  const theirs = await runJson<{ pytorch: string; seconds: number[]; frames: number; detections: number[][][] }>(s.python, [script, 'run', weights, framesFile, '--repeats', String(s.repeats), '--threads', String(s.threads), '--device', s.device]);
+  // RetinaFace is convolutions (oneDNN on OpenMP's threads); in a Python process numpy's OpenBLAS threads
+  // then compete for the cores and halve PyTorch's speed on 2 cores. The reference gets its best setting.
+  const theirs = await runJson<{ pytorch: string; seconds: number[]; frames: number; detections: number[][][] }>(
+    s.python,
+    [script, 'run', weights, framesFile, '--repeats', String(s.repeats), '--threads', String(s.threads), '--device', s.device],
+    { OPENBLAS_NUM_THREADS: process.env.OPENBLAS_NUM_THREADS ?? '1' },
+  );
   pytorch.version = theirs.pytorch;
   const identical = ours.length === theirs.detections.length && ours.every((faces, i) => {
     const reference = theirs.detections[i] ?? [];
