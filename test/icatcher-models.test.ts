@@ -13,6 +13,7 @@ import { modelCacheFolder, cachedArchive } from '@gazecoder/models';
 import { opencv } from '@gazecoder/opencv';
 import { createDetector, detectorSpec, InfantFaces } from '@gazecoder/preprocess';
 import { InfantFaceClassifier, RetinaFace } from '@gazecoder/torch';
+import { buildLookitFixture } from '@gazecoder/synth';
 import { boxedPhotos } from '@gazecoder/test-helpers';
 
 import { annotateFixturePaths, makeAnnotateFixture, TOTAL_FRAMES } from './helpers/annotate-fixture';
@@ -30,9 +31,13 @@ const reference: Record<'plain' | 'classifier', Array<{ boxes: number[][]; selec
 function run(...args: string[]) {
   return gazecoderWith({ GAZECODER_CACHE: cache }, ...args);
 }
-/** `npx gazecoder …` with `env` added (given to the child: Jest's process.env is not the one a child inherits). */
+/**
+ * `npx gazecoder …` with `env` added (given to the child: Jest's process.env is not the one a child
+ * inherits), on 2 threads as the Python reference: a convolution's sums are split by thread, so other
+ * thread counts differ in the last bits.
+ */
 function gazecoderWith(env: NodeJS.ProcessEnv, ...args: string[]): RunResult {
-  const child = spawnSync('npx', ['gazecoder', ...args], { encoding: 'utf8', env: { ...process.env, ...env } });
+  const child = spawnSync('npx', ['gazecoder', ...args], { encoding: 'utf8', env: { ...process.env, GAZECODER_THREADS: '2', ...env } });
   return { code: child.status, stdout: child.stdout, stderr: child.stderr };
 }
 
@@ -95,6 +100,20 @@ describe("iCatcher+'s models in the cache, run as iCatcher+ runs them", () => {
     expect(ours).toBe(readFileSync(join(tmp.path, 'reference-classifier.txt'), 'utf8'));
     expect(ours).toMatch(/, nobabyface, -1\.00\n/);
     expect(ours).not.toBe(readFileSync(join(tmp.path, 'reference-plain.txt'), 'utf8'));
+  });
+
+  it('preprocess --detector retinaface --jobs 2 builds the dataset with RetinaFace in each worker, and the manifest says so', () => {
+    const raw = join(tmp.path, 'lookit');
+    buildLookitFixture(raw, [
+      { id: 'aaaaaaaa-0000-4000-8000-00000000000a', child: 'c1', which: '1_train', frames: 12, coder1: ['0,0,left', '200,0,right', '390,0,end'] },
+      { id: 'aaaaaaaa-0000-4000-8000-00000000000b', child: 'c2', which: '1_validate', frames: 12, coder1: ['0,0,away', '390,0,end'] },
+    ]);
+    const done = run('preprocess', raw, join(tmp.path, 'dataset'), '--detector', 'retinaface', '--face-model', 'Resnet50_Final', '--jobs', '2', '--json');
+    expect(done.stderr).not.toMatch(/gazecoder:/);
+    expect(done.code).toBe(0);
+    expect((JSON.parse(done.stdout) as { processed: string[] }).processed).toHaveLength(2);
+    const manifest = JSON.parse(readFileSync(join(tmp.path, 'dataset', 'manifest.json'), 'utf8')) as { detector: { name: string; confidence: number } };
+    expect(manifest.detector).toMatchObject({ name: 'retinaface', confidence: 0.9 });
   });
 
   it('says which command fetches a model that is not cached, and names a bad file or flag', () => {

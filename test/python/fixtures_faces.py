@@ -82,6 +82,8 @@ def retinaface(out: pathlib.Path) -> None:
         n, h, w, _ = bgr.shape
         (loc, conf, landms), dets = ref.batch_detect(net, bgr)
         io = {"frames": torch.from_numpy(bgr), "priors": ref.priors(h, w), "loc": loc, "conf": conf, "landms": landms}
+        # Which PyTorch made them: the same LibTorch version gives the same bits.
+        io["torch_version"] = torch.tensor([int(v) for v in torch.__version__.split(".")[:2]])
         for i, d in enumerate(dets):
             io[f"detections_{i}"] = torch.from_numpy(np.array(d, dtype=np.float32).reshape(-1, 15))
             io[f"boxes_{i}"] = torch.tensor(ref.extract_bboxes(d, h, w, confidence=0.9), dtype=torch.int64).reshape(-1, 4)

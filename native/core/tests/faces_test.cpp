@@ -3,6 +3,7 @@
 // released files' key layout.
 #include <gtest/gtest.h>
 #include <torch/torch.h>
+#include <torch/version.h>
 
 #include <cstdio>
 #include <set>
@@ -108,8 +109,12 @@ TEST_F(Faces, RetinaFaceHeadsAndDetectionsEqualThePythonReference) {
         EXPECT_LT((row - want).abs().max().item<float>(), 1e-3) << name << " frame " << f << " detection " << d;
         exact += row.equal(want) ? 1 : 0;
       }
-      // The same ATen kernels on the same inputs give the same bits.
-      EXPECT_EQ(exact, expected.size(0)) << name << " frame " << f;
+      // The same ATen kernels on the same inputs give the same bits; another LibTorch version's
+      // kernels differ in the last bits, within the tolerance above.
+      const auto& made = entry(io, "torch_version");
+      if (made[0].item<int64_t>() == TORCH_VERSION_MAJOR && made[1].item<int64_t>() == TORCH_VERSION_MINOR) {
+        EXPECT_EQ(exact, expected.size(0)) << name << " frame " << f;
+      }
     }
   }
 }
