@@ -105,6 +105,9 @@ const CALLS_BY_KIND = [
   ['Model.predictWindows', ['options', 'dataset', 'split', 'windowSize', 'stride', 'batchSize', 'workers', 'mean', 'std', 'manifest'], () => model.predictWindows(chance(0.1) ? anything() : {
     dataset: pick([dataset, '/nonexistent', anything()]), split: pick(['val', 'test', 'nope', anything()]), ...options(['windowSize', 'stride', 'batchSize', 'workers']),
   })],
+  ['native createRetinaFace', ['options', 'weights', 'device', 'verifyCrc'], async () => (await addon.createRetinaFace(chance(0.2) ? anything() : { weights: path(), ...options(['device', 'verifyCrc']) })).dispose()],
+  ['native createFaceClassifier', ['options', 'weights', 'device', 'verifyCrc'], async () => (await addon.createFaceClassifier(chance(0.2) ? anything() : { weights: path(), ...options(['device', 'verifyCrc']) })).dispose()],
+  ['RetinaFace.load', ['options', 'weights', 'device', 'verifyCrc'], async () => (await torch.RetinaFace.load(chance(0.2) ? anything() : { weights: path(), ...options(['device']) })).dispose()],
   ['setThreads', ['threads'], () => (chance(0.5) ? torch.setThreads(pick(BAD_NUMBERS)) : addon.setThreads(pick(BAD_NUMBERS)))],
   ['native selfTest', ['options', 'steps', 'batchSize', 'imageSize', 'seed', 'device'], () => addon.selfTest(chance(0.2) ? anything() : { [pick(['steps', 'batchSize', 'imageSize', 'seed'])]: pick(BAD_NUMBERS), device: pick([undefined, 'cpu', 'cuda:7', 3]) })],
   ['native quickExit', ['code'], () => addon.quickExit(pick([256, -1, 1.5, NaN, Infinity, 2 ** 53, 'x', undefined, null, {}, [], 10n]))],

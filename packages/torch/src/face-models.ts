@@ -20,6 +20,10 @@ export interface RetinaFaceSettings {
   keepTopK?: number;
 }
 
+function checkOptions(options: FaceModelOptions): void {
+  if (typeof options !== 'object' || options === null) throw new TypeError(`options must be { weights, device? }, got ${options === null ? 'null' : typeof options}`);
+}
+
 function checkImages(images: readonly NativeImage[], name: string): void {
   if (!Array.isArray(images)) throw new TypeError(`${name} must be an array of { data: Uint8Array, width, height }`);
 }
@@ -34,6 +38,7 @@ export class RetinaFace implements Disposable {
 
   /** Builds the network and loads its weights (a CheckpointError names the file and each bad key). */
   static async load(options: FaceModelOptions): Promise<RetinaFace> {
+    checkOptions(options);
     return new RetinaFace(await native().createRetinaFace({ weights: options.weights, ...(options.device ? { device: options.device } : {}) }));
   }
 
@@ -67,6 +72,7 @@ export class InfantFaceClassifier implements Disposable {
   }
 
   static async load(options: FaceModelOptions): Promise<InfantFaceClassifier> {
+    checkOptions(options);
     return new InfantFaceClassifier(await native().createFaceClassifier({ weights: options.weights, ...(options.device ? { device: options.device } : {}) }));
   }
 

