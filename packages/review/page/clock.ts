@@ -30,7 +30,7 @@ export class FrameClock {
     return this.starts[frame] ?? 0;
   }
 
-  /** The time to seek to for frame f: the middle of its interval. */
+  /** The time to seek to for frame f: the middle of its interval (the last frame: as long as the typical one). */
   seekTime(frame: number): number {
     const f = Math.min(Math.max(frame, 0), this.frames - 1);
     const start = this.starts[f] as number;

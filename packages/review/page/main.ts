@@ -60,13 +60,9 @@ function model(): TimelineModel | null {
   };
 }
 
-function draw(): void {
-  drawPending = false;
-  const m = model();
-  if (!m || !view) return;
-  const started = performance.now();
-  overview.draw(m);
-  detail.draw(m);
+/** The panel beside the video: the frame, its time, the selection, each track's class. Cheap: done at once. */
+function updatePanel(): void {
+  if (!view) return;
   $('frame-number').textContent = String(frame);
   $('frame-time').textContent = `${view.clock.start(frame).toFixed(3)} s`;
   const sel = selection();
@@ -74,29 +70,78 @@ function draw(): void {
   const rows = $('frame-classes').querySelector('tbody') as HTMLTableSectionElement;
   view.detail.tracks.forEach((track, i) => {
     const row = rows.rows[i];
-    if (!row) return;
-    const label = labelAt(track.runs, view!.detail.frames, frame, -3);
+    if (!row || !view) return;
+    const label = labelAt(track.runs, view.detail.frames, frame, -3);
     const cell = row.cells[1] as HTMLTableCellElement;
-    const confidence = track.kind === 'machine' && view!.confidence ? view!.confidence[frame] : undefined;
+    const confidence = track.kind === 'machine' && view.confidence ? view.confidence[frame] : undefined;
     cell.textContent = `${className(label)}${confidence !== undefined && confidence !== 255 ? ` ${(confidence / 250).toFixed(2)}` : ''}`;
     cell.dataset.class = className(label);
     cell.style.color = label >= 0 ? (CLASS_COLORS[className(label)] ?? '') : '#6b778a';
   });
+}
+
+/** The timelines: once per animation frame at most. */
+function draw(): void {
+  drawPending = false;
+  const m = model();
+  if (!m) return;
+  const started = performance.now();
+  overview.draw(m);
+  detail.draw(m);
   document.body.dataset.drawMs = (performance.now() - started).toFixed(2);
 }
 
 function redraw(): void {
+  updatePanel();
   if (drawPending) return;
   drawPending = true;
   requestAnimationFrame(draw);
 }
 
 let hashTimer: number | undefined;
+let hashWritten = 0;
+/** The video and frame in the URL's fragment, so that a reload comes back to them (at most every 200 ms while playing). */
 function rememberPlace(): void {
   if (!view) return;
-  window.clearTimeout(hashTimer);
   const id = view.detail.id;
-  hashTimer = window.setTimeout(() => history.replaceState(null, '', `#v=${encodeURIComponent(id)}&f=${frame}`), 250);
+  const write = () => {
+    hashTimer = undefined;
+    hashWritten = performance.now();
+    history.replaceState(null, '', `#v=${encodeURIComponent(id)}&f=${frame}`);
+  };
+  if (hashTimer !== undefined) return;
+  const wait = hashWritten + 200 - performance.now();
+  if (wait <= 0) write();
+  else hashTimer = window.setTimeout(write, wait);
+}
+
+let seekRetries = 0;
+let retryTimer: number | undefined;
+
+/** Seeks the video to the middle of frame f; body[data-seek] is 'done' once it shows it. */
+function seek(f: number): void {
+  if (!view) return;
+  seekRetries = 0;
+  window.clearTimeout(retryTimer);
+  document.body.dataset.seek = 'pending';
+  video.currentTime = view.clock.seekTime(f);
+}
+
+/**
+ * A seek past what the browser first takes as the video's end is cut short (a container whose stated
+ * duration leaves its last frame out); the browser finds the real end while it seeks, so seek again.
+ */
+function onSeeked(): void {
+  if (!view || !video.paused) return;
+  if (video.currentTime + 1e-3 < view.clock.start(frame) && seekRetries < 5) {
+    seekRetries += 1;
+    const f = frame;
+    retryTimer = window.setTimeout(() => {
+      if (view && f === frame && video.paused) video.currentTime = view.clock.seekTime(f);
+    }, 20 * seekRetries);
+    return;
+  }
+  document.body.dataset.seek = 'done';
 }
 
 /** Shows frame f: the state, the display, and the video seeked to the middle of the frame. */
@@ -108,7 +153,7 @@ function goTo(f: number, options: { extend?: boolean; seek?: boolean } = {}): vo
   frame = target;
   if (options.seek !== false) {
     if (!video.paused) video.pause();
-    video.currentTime = view.clock.seekTime(frame);
+    seek(frame);
   }
   redraw();
   rememberPlace();
@@ -238,7 +283,8 @@ async function openVideo(id: string, startFrame: number): Promise<void> {
   video.src = api.mediaUrl(id);
   video.playbackRate = Number($<HTMLSelectElement>('speed').value);
   await loaded;
-  video.currentTime = view.clock.seekTime(frame);
+  seek(frame);
+  updatePanel();
   draw();
   await refreshAgreement().catch(fail);
   status(`${detailInfo.name}: ${detailInfo.frames} frames, ${detailInfo.timing.kind === 'vfr' ? 'variable frame rate' : `${detailInfo.timing.fps.toFixed(3)} fps`}`);
@@ -395,6 +441,7 @@ function setUp(): void {
     $('play').textContent = 'pause';
     video.requestVideoFrameCallback(onFrame);
   });
+  video.addEventListener('seeked', onSeeked);
   video.addEventListener('pause', () => {
     $('play').textContent = 'play';
     redraw();
