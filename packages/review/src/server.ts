@@ -47,7 +47,7 @@ const PAGE_FILES: Record<string, string> = { '': 'text/html; charset=utf-8', 'ap
 
 /** The bundled page (built by `npm run build` into dist/page), read once. */
 function pageAssets(): Map<string, Buffer> {
-  const dir = join(__dirname, 'page');
+  const dir = join(__dirname, '..', 'dist', 'page'); // from dist/ as from src/ (the package's tests)
   const assets = new Map<string, Buffer>();
   for (const name of Object.keys(PAGE_FILES)) {
     const file = join(dir, name === '' ? 'index.html' : name);
