@@ -118,7 +118,7 @@ describe('gazecoder review in Chromium', () => {
     await press('l');
     await page.waitForFunction(() => document.querySelector('#frame-classes tr[data-track="corrected"] td.class')?.getAttribute('data-class') === 'left');
     expect(await frameDisplayed(page)).toBe(54);
-    await page.screenshot({ path: join(shots, '2-edited.png') });
+    await page.screenshot({ path: join(shots, '2-edited.png'), clip: { x: 0, y: 0, width: 1360, height: 600 } });
     if (process.env.GAZECODER_REVIEW_SCREENSHOT) copyFileSync(join(shots, '2-edited.png'), process.env.GAZECODER_REVIEW_SCREENSHOT);
     await press('Control+z');
     await page.waitForFunction(() => document.querySelector('#frame-classes tr[data-track="corrected"] td.class')?.getAttribute('data-class') === 'right');

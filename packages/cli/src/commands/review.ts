@@ -8,7 +8,7 @@ import { InvalidArgumentError, type Command } from 'commander';
 import { nonNegativeInteger } from '../flags';
 
 interface ReviewFlags {
-  codings: string[];
+  codings?: string[];
   port: number;
   host: string;
   allowRemote?: boolean;
@@ -16,8 +16,8 @@ interface ReviewFlags {
   format?: SaveFormat[];
 }
 
-function collect(value: string, previous: string[]): string[] {
-  return [...previous, value];
+function collect(value: string, previous: string[] | undefined): string[] {
+  return [...(previous ?? []), value];
 }
 
 function formats(value: string, previous: SaveFormat[] | undefined): SaveFormat[] {
@@ -46,7 +46,7 @@ function openInBrowser(url: string): void {
 async function runReview(source: string, flags: ReviewFlags): Promise<void> {
   const server = await startReviewServer({
     source,
-    codings: flags.codings,
+    codings: flags.codings ?? [],
     host: flags.host,
     port: flags.port,
     allowRemote: flags.allowRemote === true,
@@ -74,7 +74,7 @@ export function registerReviewCommand(program: Command): void {
     .command('review')
     .description('a local web app to check and correct codings frame by frame: the video, every coding as a timeline, edits saved beside the source')
     .argument('<video|folder>', 'a video, or a folder of videos')
-    .option('--codings <dir>', 'a folder of codings matched to the videos by id as eval does (machine: raw_output .txt, .npz, ui folders; human: Lookit .txt, VCX); repeat for more', collect, [])
+    .option('--codings <dir>', 'a folder of codings matched to the videos by id as eval does (machine: raw_output .txt, .npz, ui folders; human: Lookit .txt, VCX); repeat for more', collect)
     .option('--port <n>', 'port to listen on (0: a free one)', port, 0)
     .option('--host <address>', 'address to listen on; not loopback only with --allow-remote', '127.0.0.1')
     .option('--allow-remote', 'allow a --host reachable from other machines (anyone with the URL can read and edit)')
