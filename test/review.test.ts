@@ -72,7 +72,7 @@ describe('gazecoder review in Chromium', () => {
       ['alpha', 'unreviewed'],
       ['beta', 'unreviewed'],
     ]);
-    expect(await page.$$eval('#frame-classes tr', (rows) => rows.map((r) => (r.cells[0] as HTMLTableCellElement).textContent))).toEqual(['machine: codings/alpha.txt', 'human: humans/alpha.txt', 'corrected']);
+    expect(await page.$$eval('#frame-classes tr', (rows) => rows.map((r) => ((r as HTMLTableRowElement).cells[0] as HTMLTableCellElement).textContent))).toEqual(['machine: codings/alpha.txt', 'human: humans/alpha.txt', 'corrected']);
     expect(await frameDisplayed(page)).toBe(0);
     expect(await frameShown(page)).toBe(0);
     await press('ArrowRight', 5);

@@ -161,5 +161,5 @@ export async function frameDisplayed(page: Page): Promise<number> {
 
 /** The class each track shows at the current frame, by track id. */
 export async function classesShown(page: Page): Promise<Record<string, string>> {
-  return page.evaluate(() => Object.fromEntries([...document.querySelectorAll<HTMLTableRowElement>('#frame-classes tr')].map((row) => [row.dataset.track as string, (row.cells[1] as HTMLTableCellElement).dataset.class as string])));
+  return page.evaluate(() => Object.fromEntries(Array.from(document.querySelectorAll<HTMLTableRowElement>('#frame-classes tr')).map((row) => [row.dataset.track as string, (row.cells[1] as HTMLTableCellElement).dataset.class as string])));
 }
