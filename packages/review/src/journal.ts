@@ -39,23 +39,19 @@ export class Journal {
   private constructor(
     readonly path: string,
     private fd: number | null,
+    /** the header still to be written: a journal file is made by the first edit, not by viewing */
+    private pendingHeader: JournalHeader | null,
   ) {}
 
   /**
-   * Opens (or creates) the journal at `path` for a track described by `header`; throws naming the file
-   * when the journal belongs to another source or is damaged before its last line.
+   * Opens the journal at `path` for a track described by `header` (a missing one is created by the
+   * first append); throws naming the file when the journal belongs to another source or is damaged
+   * before its last line.
    */
   static open(path: string, header: Omit<JournalHeader, 'type' | 'version'>): OpenedJournal {
     const operations: EditRequest[] = [];
     let unsaved = false;
-    if (!existsSync(path)) {
-      mkdirSync(dirname(path), { recursive: true });
-      const fd = openSync(path, 'wx');
-      const journal = new Journal(path, fd);
-      journal.write({ type: 'open', version: JOURNAL_VERSION, ...header });
-      fsyncDirectory(dirname(path));
-      return { journal, operations, unsaved };
-    }
+    if (!existsSync(path)) return { journal: new Journal(path, null, { type: 'open', version: JOURNAL_VERSION, ...header }), operations, unsaved };
     const text = readFileSync(path, 'utf8');
     const complete = text.lastIndexOf('\n') + 1;
     const lines = text.slice(0, complete).split('\n').slice(0, -1);
@@ -89,8 +85,7 @@ export class Journal {
       ftruncateSync(fd, Buffer.byteLength(text.slice(0, complete)));
       fsyncSync(fd);
     }
-    const journal = new Journal(path, fd);
-    return { journal, operations, unsaved };
+    return { journal: new Journal(path, fd, null), operations, unsaved };
   }
 
   /** Appends one operation and waits until it is on disk. */
@@ -99,6 +94,14 @@ export class Journal {
   }
 
   private write(entry: JournalEntry): void {
+    if (this.pendingHeader !== null) {
+      const header = this.pendingHeader;
+      this.pendingHeader = null;
+      mkdirSync(dirname(this.path), { recursive: true });
+      this.fd = openSync(this.path, 'wx');
+      this.write(header);
+      fsyncDirectory(dirname(this.path));
+    }
     if (this.fd === null) throw new Error(`${this.path}: the journal is closed`);
     const bytes = Buffer.from(`${JSON.stringify(entry)}\n`);
     // Position-less writes on an fd opened 'r+' would overwrite: append at the end explicitly.
@@ -111,6 +114,7 @@ export class Journal {
   close(): void {
     if (this.fd !== null) closeSync(this.fd);
     this.fd = null;
+    this.pendingHeader = null;
   }
 }
 

@@ -39,7 +39,7 @@ export interface LoadedVideo {
 /** Whether a .txt coding is iCatcher+ text (`0, left, 0.98` lines) rather than a Lookit coding. */
 function isMachineText(text: string): boolean {
   const first = text.split('\n').find((line) => line.trim() !== '');
-  return first !== undefined && /^\s*0\s*,\s*[a-z]+\s*,\s*-?[0-9.]+\s*$/.test(first);
+  return first !== undefined && /^\s*0\s*,\s*[a-z]+\s*,\s*[^,\s]+\s*$/i.test(first);
 }
 
 async function kindOf(path: string): Promise<LoadedTrack['kind']> {

@@ -1,7 +1,7 @@
 // The corrected track and its journal: operations apply, undo and redo as an editor's do; the
 // journal replays them into the same track and history, drops a line cut short by a crash, and
 // refuses a journal of another source or one damaged before its last line.
-import { appendFileSync, readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 import { tempDir } from '@gazecoder/test-helpers';
@@ -102,15 +102,20 @@ describe('Journal', () => {
     }
   });
 
-  it('refuses a journal of another source, and one damaged before its last line', () => {
+  it('is made by the first edit, and refuses a journal of another source or one damaged before its last line', () => {
     const temp = tempDir('review-journal');
     try {
-      const path = join(temp.path, 'clip.journal.jsonl');
+      const path = join(temp.path, 'reviewed', 'clip.journal.jsonl');
+      // opened and closed without an edit: nothing is written
       Journal.open(path, header).journal.close();
+      expect(existsSync(join(temp.path, 'reviewed'))).toBe(false);
+      const made = Journal.open(path, header).journal;
+      made.append({ type: 'state', state: 'in progress' });
+      made.close();
       expect(() => Journal.open(path, { ...header, sourceSha256: 'def' })).toThrow(/made on another version of \/codings\/clip.txt .*move the journal away/);
       expect(() => Journal.open(path, { ...header, frames: 11 })).toThrow(/another version/);
       appendFileSync(path, 'not json\n{"type":"undo","at":"x"}\n');
-      expect(() => Journal.open(path, header)).toThrow(`${path}: line 2 is not a journal entry`);
+      expect(() => Journal.open(path, header)).toThrow(`${path}: line 3 is not a journal entry`);
       writeFileSync(path, '{"type":"set","start":0,"end":1,"label":1}\n');
       expect(() => Journal.open(path, header)).toThrow('not a gazecoder review journal');
     } finally {
