@@ -104,4 +104,23 @@ describe('startReviewServer', () => {
     expect(await server.close()).toEqual([join(machine, 'reviewed', 'ui', 'clip', 'labels.txt')]);
     expect(existsSync(join(machine, 'reviewed', 'ui', 'clip', 'labels.txt'))).toBe(true);
   });
+
+  it('reads its own saved files back as codings: compressed and ui as machine, Lookit as human', async () => {
+    const reviewed = join(machine, 'reviewed');
+    server = await startReviewServer({ source: videos, codings: [machine] });
+    await post('api/videos/clip/save', { formats: ['lookit'] });
+    await server.close();
+    server = await startReviewServer({ source: videos, codings: [join(reviewed, 'compressed'), join(reviewed, 'ui'), join(reviewed, 'lookit')] });
+    const detail = (await (await get('api/videos/clip')).json()) as VideoDetail;
+    expect(detail.tracks.map((t) => [t.kind, t.name])).toEqual([
+      ['machine', 'machine: compressed/clip.npz'],
+      ['machine', 'machine: clip/labels.txt'],
+      ['human', 'human: lookit/clip.txt'],
+      ['corrected', 'corrected'],
+    ]);
+    // compressed: after the edit (15–17 left); ui and lookit: after its undo (as the machine)
+    expect(detail.tracks[0]!.runs).toEqual({ starts: [0, 4, 18, 26], labels: [-3, 1, 2, -3] });
+    expect(detail.tracks[1]!.runs).toEqual({ starts: [0, 4, 15, 26], labels: [-3, 1, 2, -3] });
+    expect(detail.tracks[2]!.runs).toEqual(detail.tracks[1]!.runs);
+  });
 });
