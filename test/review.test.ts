@@ -197,6 +197,18 @@ describe('gazecoder review in Chromium', () => {
     await page.screenshot({ path: join(shots, '3-vfr.png') });
   });
 
+  it('stops on Ctrl-C with the page still open and playing, after saving', async () => {
+    await page.click('#play');
+    await page.waitForFunction(() => !(document.getElementById('video') as HTMLVideoElement).paused);
+    const started = Date.now();
+    // Ctrl-C reaches npx's process group; npx itself dies of it, the gazecoder process under it saves and ends
+    await review.stop('SIGINT');
+    expect(Date.now() - started).toBeLessThan(10_000);
+    expect(review.stderr()).toContain('gazecoder review: SIGINT, saving…');
+    expect(review.stdout()).toContain('nothing to save'); // alpha was saved, beta never edited
+    await expect(fetch(review.url)).rejects.toThrow();
+  });
+
   it('logged no error and asked nothing of another host', () => {
     expect(problems).toEqual([]);
     const origin = new URL(review.url).origin;

@@ -111,7 +111,8 @@ export async function startReviewServer(options: ReviewServerOptions): Promise<R
   const token = randomBytes(24).toString('base64url');
   const prefix = `/${token}`;
 
-  const app = Fastify({ logger: false, bodyLimit: 64 * 1024, routerOptions: { maxParamLength: 1000 } });
+  // forceCloseConnections: a page left open keeps a video stream going; stopping (after saving) must not wait for it.
+  const app = Fastify({ logger: false, bodyLimit: 64 * 1024, forceCloseConnections: true, routerOptions: { maxParamLength: 1000 } });
   let boundPort = port;
 
   const tokenOk = (url: string): boolean => {

@@ -100,13 +100,34 @@ describe('startReviewServer', () => {
     expect(saved.written).toEqual([join(machine, 'reviewed', 'compressed', 'clip.npz')]);
     expect(await server.close()).toEqual([]);
     server = await startReviewServer({ source: join(videos, 'clip.mp4'), codings: [machine], formats: ['ui'] });
-    await post('api/videos/clip/edits', { type: 'undo' });
+    expect(((await (await post('api/videos/clip/edits', { type: 'undo' })).json()) as CorrectedInfo).canRedo).toBe(true);
     expect(await server.close()).toEqual([join(machine, 'reviewed', 'ui', 'clip', 'labels.txt')]);
     expect(existsSync(join(machine, 'reviewed', 'ui', 'clip', 'labels.txt'))).toBe(true);
   });
 
+  it('reads a Datavyu VCX coding as a human track', async () => {
+    await server.close();
+    const vcxDir = join(temp.path, 'vcx');
+    mkdirSync(vcxDir);
+    const response = (index: number, frame: number, status: boolean, type: string) =>
+      `<key>Response ${index}</key><dict><key>Frame</key><integer>${frame}</integer><key>Hour</key><integer>0</integer><key>Minute</key><integer>0</integer><key>Second</key><integer>0</integer><key>Trial Status</key>${status ? '<true/>' : '<false/>'}<key>Type</key><string>${type}</string></dict>`;
+    writeFileSync(
+      join(vcxDir, 'clip.vcx'),
+      `<?xml version="1.0" encoding="UTF-8"?><plist version="1.0"><dict><key>Responses</key><dict>${response(1, 4, true, 'left')}${response(2, 20, true, 'right')}${response(3, 29, false, 'away')}</dict></dict></plist>`,
+    );
+    server = await startReviewServer({ source: videos, codings: [vcxDir] });
+    const detail = (await (await get('api/videos/clip')).json()) as VideoDetail;
+    expect(detail.tracks.map((t) => [t.id, t.kind, t.name])).toEqual([
+      ['t0', 'human', 'human: vcx/clip.vcx'],
+      ['corrected', 'corrected', 'corrected'],
+    ]);
+    expect(detail.tracks[0]!.runs).toEqual({ starts: [0, 4, 20, 29], labels: [-3, 1, 2, -3] });
+    expect(detail.confidence).toBeNull();
+  });
+
   it('reads its own saved files back as codings: compressed and ui as machine, Lookit as human', async () => {
     const reviewed = join(machine, 'reviewed');
+    await server.close();
     server = await startReviewServer({ source: videos, codings: [machine] });
     await post('api/videos/clip/save', { formats: ['lookit'] });
     await server.close();
