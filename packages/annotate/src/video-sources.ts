@@ -1,20 +1,8 @@
-// The videos a source names: the file itself, or every video file directly in a folder.
+// The videos a source names (listVideos, shared with `gazecoder review`), and --video-filter.
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { basename, extname, join } from 'node:path';
+import { basename, extname } from 'node:path';
 
-const VIDEO_EXTENSIONS = new Set(['.mp4', '.m4v', '.mov', '.avi', '.mkv', '.webm', '.flv', '.wmv', '.mpg', '.mpeg', '.ogv', '.3gp', '.mts', '.ts']);
-
-/** `source` when it is a file (whatever its extension), else the video files in the folder, sorted by name. */
-export function listVideos(source: string): { videos: string[]; folder: boolean } {
-  if (!existsSync(source)) throw new Error(`${source}: no such video or folder`);
-  if (!statSync(source).isDirectory()) return { videos: [source], folder: false };
-  const videos = readdirSync(source, { withFileTypes: true })
-    .filter((e) => e.isFile() && !e.name.startsWith('.') && VIDEO_EXTENSIONS.has(extname(e.name).toLowerCase()))
-    .map((e) => join(source, e.name))
-    .sort();
-  if (videos.length === 0) throw new Error(`${source}: no video files in this folder (looked for ${[...VIDEO_EXTENSIONS].join(' ')})`);
-  return { videos, folder: true };
-}
+export { listVideos } from '@gazecoder/preprocess';
 
 /**
  * --video-filter (iCatcher+'s --video_filter, video.get_video_paths): the video stems it lets

@@ -11,6 +11,7 @@ import { registerModelCommand } from './commands/model';
 import { registerModelsCommand } from './commands/models';
 import { registerPreprocessCommand } from './commands/preprocess';
 import { registerReportCommand } from './commands/report';
+import { registerReviewCommand } from './commands/review';
 import { registerSmoothCommand } from './commands/smooth';
 import { registerSynthCommand } from './commands/synth';
 import { registerTrainCommand } from './commands/train';
@@ -40,6 +41,7 @@ export function buildProgram(): Command {
   registerReportCommand(program);
   registerAnnotateCommand(program);
   registerSmoothCommand(program);
+  registerReviewCommand(program);
   registerSynthCommand(program);
   registerDemoCommand(program);
   registerBenchCommand(program);

@@ -7,5 +7,6 @@ export { compareInterval, type IntervalComparison, type LabelCounts, type PerCod
 export { icc31, ICC_MIN_TARGETS } from './icc';
 export { bootstrapMean, quantile, type BootstrapOptions, type Estimate } from './bootstrap';
 export { compareCodings, type CodingComparison, type EvaluatedCoding, type ReferenceCoding } from './coding-comparison';
+export { readHumanLabels, readMachineLabels } from './read-codings';
 export { summarizeComparisons, type ComparisonSummary } from './comparison-summary';
 export { classificationMetrics, type ClassificationMetrics, type ClassMetrics } from './classification-metrics';

@@ -20,12 +20,13 @@ export { DEFAULT_MAX_INFLATED_BYTES, ZipBombError, readZipEntries, writeZipEntri
 export { AnnotationError } from './codings/annotation-error';
 export { frameLabels, labelAt, uncollapse, type ChangePoint, type Coding } from './codings/coding';
 export { parseLookitCoding, readLookitCoding, type TimeBase } from './codings/lookit';
+export { CODING_HEADER, codingText, frameStartMs, lookitCodingText, trialEndMs } from './codings/lookit-text';
 export { parseVcxCoding, readVcxCoding, type VcxOptions } from './codings/vcx';
 export { codingFormatOf, readHumanCoding, type CodingFormat, type ReadCodingOptions } from './codings/read-coding';
 export { parseDelimited, requireColumns, type Table } from './delimited';
 
 // iCatcher+'s outputs (icatcher-plus.md §12.3): raw_output, compressed, ui.
-export { parseMachineAnswers, parseMachineText, readMachineAnswers, readMachineCoding, type MachineAnswers, type MachineCoding } from './icatcher/read-output';
+export { machineCodingOf, parseMachineAnswers, parseMachineText, readMachineAnswers, readMachineCoding, type MachineAnswers, type MachineCoding } from './icatcher/read-output';
 export {
   fixIllegalTransitionsAt,
   IllegalTransitionsError,

@@ -49,6 +49,10 @@ export type { CodingComparison, ComparisonSummary, ClassificationMetrics } from 
 export { writeReport, renderReport, readTrainingHistory } from '@gazecoder/report';
 export type { ReportData, TrainingHistory } from '@gazecoder/report';
 
+// Reviewing codings: the local web app of `gazecoder review`, started from code.
+export { startReviewServer, SAVE_FORMATS } from '@gazecoder/review';
+export type { ReviewServer, ReviewServerOptions, SaveFormat, ReviewState } from '@gazecoder/review';
+
 // Seeded synthetic Lookit-format datasets, for trying everything without real videos.
 export { synthesize } from '@gazecoder/synth';
 export type { SynthOptions, SynthSummary } from '@gazecoder/synth';

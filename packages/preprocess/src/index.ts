@@ -4,6 +4,7 @@ export { preprocess, type PreprocessOptions, type PreprocessSummary } from './pr
 export { detectFaces, isImageFile, type FrameFaces } from './faces-in-media';
 
 export { lookitVideoId, LOOKIT_METADATA } from './layout/lookit-layout';
+export { codingFiles, videoIdOf, type CodingKind } from './layout/coding-folder';
 export { CSV_COLUMNS } from './layout/csv-layout';
 export type { SplitPolicy } from './split/assign-splits';
 
@@ -19,6 +20,7 @@ export type { Agreement } from './dataset/video-stats';
 export { JsonLinesProgress, TerminalProgress, type ProgressReporter } from '@gazecoder/progress';
 export { VideoError, probeVideo, type VideoProbe } from './video/probe';
 export { decodeFrames, framesOf, openVideo, webcamIndex } from './video/frames';
+export { listVideos, VIDEO_EXTENSIONS } from './video/list-videos';
 
 // The per-frame steps of preprocessing, for other pipelines over videos (gazecoder annotate).
 export { createDetector } from './detect/create-detector';

@@ -1,8 +1,7 @@
 // Two coders' Lookit codings of a scripted video: coder 1 codes the script exactly; coder 2, the
 // reliability coder, places some onsets a few frames off and marks the child out of frame.
-import { frameStartMs, trialEndMs } from './coding-text';
+import { frameStartMs, integer, trialEndMs } from '@gazecoder/formats';
 import type { Segment } from './gaze-script';
-import { integer } from '@gazecoder/formats';
 
 /** `end` rows closing a trial every `trialFrames` frames, the last at the final frame. */
 function trialEnds(frames: number, trialFrames: number, fps: number): string[] {

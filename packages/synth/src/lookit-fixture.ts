@@ -4,9 +4,8 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-import { frameLabels, parseLookitCoding, rng } from '@gazecoder/formats';
+import { codingText, frameLabels, parseLookitCoding, rng } from '@gazecoder/formats';
 
-import { codingText } from './coding-text';
 import { writeVideo } from './encode-video';
 import { drawFace, identity, type Gaze } from './face';
 import { codingName, videoName } from './lookit-names';

@@ -3,9 +3,8 @@ import { existsSync, readdirSync } from 'node:fs';
 import { mkdir, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 
-import { rng, writeFileAtomic } from '@gazecoder/formats';
+import { codingText, rng, writeFileAtomic } from '@gazecoder/formats';
 
-import { codingText } from './coding-text';
 import { coder1Rows, coder2Rows } from './codings';
 import { openVideoWriter } from './encode-video';
 import { codingName, videoName } from './lookit-names';

@@ -1,10 +1,8 @@
 // `gazecoder eval`'s work: match human and machine coding files by video id, compare human 2 and the
 // machine with human 1 on every matched video, and summarise over videos.
-import { compareCodings, summarizeComparisons, type CodingComparison, type ComparisonSummary } from '@gazecoder/evaluate';
+import { compareCodings, readHumanLabels, readMachineLabels, summarizeComparisons, type CodingComparison, type ComparisonSummary } from '@gazecoder/evaluate';
+import { codingFiles } from '@gazecoder/preprocess';
 import type { AgreementReport, VideoScores } from '@gazecoder/report';
-
-import { codingFiles } from './coding-folder';
-import { readHumanLabels, readMachineLabels } from './read-codings';
 
 export interface EvaluateFoldersOptions {
   human1: string;

@@ -34,6 +34,14 @@ function markEdges(labels: Int8Array, confidences: Float32Array): MachineCoding 
   return { labels, confidences, start: EDGE, end: labels.length - EDGE };
 }
 
+/**
+ * A machine coding as evaluation reads it from ids and confidences as written (a copy, the first and
+ * last 4 frames −3): what {@link readMachineCoding} gives for a file holding `answers`.
+ */
+export function machineCodingOf(answers: MachineAnswers): MachineCoding {
+  return markEdges(Int8Array.from(answers.labels), Float32Array.from(answers.confidences));
+}
+
 /** Parses raw_output / ui text: one `frame, class, confidence` line per frame, frames 0…N−1 in order. */
 export function parseMachineText(text: string, file = '<icatcher output>'): MachineCoding {
   const { labels, confidences } = parseMachineAnswers(text, file);

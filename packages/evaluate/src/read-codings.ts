@@ -1,5 +1,6 @@
-// Coding files → the per-frame labels evaluation compares, through @gazecoder/preprocess's parsers.
-import type { EvaluatedCoding, ReferenceCoding } from '@gazecoder/evaluate';
+// Coding files → the per-frame labels evaluation compares (gazecoder eval, gazecoder review), through
+// @gazecoder/formats' parsers.
+import type { EvaluatedCoding, ReferenceCoding } from './coding-comparison';
 import { readHumanCoding, readMachineCoding, uncollapse } from '@gazecoder/formats';
 
 /** The error a parser threw, naming the file when it did not already. */

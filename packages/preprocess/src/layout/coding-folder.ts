@@ -4,13 +4,14 @@ import { existsSync, statSync } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import { extname, join, parse } from 'node:path';
 
-import { lookitVideoId } from '@gazecoder/preprocess';
+import { lookitVideoId } from './lookit-layout';
 
 export type CodingKind = 'human' | 'machine';
 
-const EXTENSIONS: Record<CodingKind, readonly string[]> = {
+const EXTENSIONS: Record<CodingKind | 'any', readonly string[]> = {
   human: ['.txt', '.vcx', '.xml'],
   machine: ['.txt', '.npz'],
+  any: ['.txt', '.vcx', '.xml', '.npz'],
 };
 
 /** iCatcher+'s `ui` format keeps each video's labels in `<video>/labels.txt`. */
@@ -25,17 +26,18 @@ export function videoIdOf(fileName: string): string {
 }
 
 /**
- * The coding files of `dir` by video id (hidden files and other extensions are skipped). Errors name
- * `flag` and the folder: a missing folder, no coding file, two files for one video.
+ * The coding files of `dir` by video id (hidden files and other extensions are skipped); `any`: human
+ * and machine files alike (`gazecoder review` tells them apart by content). Errors name `flag` and the
+ * folder: a missing folder, no coding file, two files for one video.
  */
-export async function codingFiles(dir: string, flag: string, kind: CodingKind): Promise<Map<string, string>> {
+export async function codingFiles(dir: string, flag: string, kind: CodingKind | 'any'): Promise<Map<string, string>> {
   if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new Error(`${flag}: ${dir} is not a folder`);
   const files = new Map<string, string>();
   const entries = (await readdir(dir, { withFileTypes: true })).filter((e) => !e.name.startsWith('.')).sort((a, b) => a.name.localeCompare(b.name));
   for (const entry of entries) {
     let path: string | undefined;
     if (entry.isFile() && EXTENSIONS[kind].includes(extname(entry.name).toLowerCase())) path = join(dir, entry.name);
-    else if (kind === 'machine' && entry.isDirectory() && existsSync(join(dir, entry.name, UI_LABELS))) path = join(dir, entry.name, UI_LABELS);
+    else if (kind !== 'human' && entry.isDirectory() && existsSync(join(dir, entry.name, UI_LABELS))) path = join(dir, entry.name, UI_LABELS);
     if (path === undefined) continue;
     const id = entry.isDirectory() ? entry.name : videoIdOf(entry.name);
     const previous = files.get(id);
@@ -43,7 +45,7 @@ export async function codingFiles(dir: string, flag: string, kind: CodingKind): 
     files.set(id, path);
   }
   if (files.size === 0) {
-    const what = kind === 'human' ? 'Lookit .txt or VCX' : 'iCatcher+ .txt, .npz or ui folders with labels.txt';
+    const what = { human: 'Lookit .txt or VCX', machine: 'iCatcher+ .txt, .npz or ui folders with labels.txt', any: 'Lookit .txt, VCX, iCatcher+ .txt, .npz or ui folders with labels.txt' }[kind];
     throw new Error(`${flag}: no coding files (${what}) in ${dir}`);
   }
   return files;
