@@ -116,6 +116,6 @@ describe('gazecoder bench --quick', () => {
     const markdown = readFileSync(markdownPath, 'utf8');
     expect(stdout).toBe(markdown);
     expect(markdown).toContain(`PyTorch ${result.machine.pytorch}`);
-    expect(markdown.split('\n').filter((l) => /^\| (training step|shared-frame step|end-to-end training|data pipeline|inference) \|/.test(l))).toHaveLength(result.rows.length);
+    expect(markdown.split('\n').filter((l) => /^\| (training step|shared-frame step|end-to-end training|data pipeline|inference|face detection) \|/.test(l))).toHaveLength(result.rows.length);
   });
 });

@@ -52,6 +52,7 @@ describe('npm install of the packed packages', () => {
       'gazecoder-preprocess-0.1.0.tgz',
       'gazecoder-progress-0.1.0.tgz',
       'gazecoder-report-0.1.0.tgz',
+      'gazecoder-review-0.1.0.tgz',
       'gazecoder-synth-0.1.0.tgz',
       'gazecoder-torch-0.1.0.tgz',
     ]);
@@ -63,6 +64,11 @@ describe('npm install of the packed packages', () => {
     const torch = run('tar', ['-tzf', tarballs.find((t) => t.endsWith('/gazecoder-torch-0.1.0.tgz')) as string]).stdout;
     expect(torch).toContain('package/dist/index.d.ts');
     expect(torch).not.toMatch(/package\/(src|test)\//);
+    // gazecoder review serves its bundled page from the installed package.
+    const review = run('tar', ['-tzf', tarballs.find((t) => t.endsWith('/gazecoder-review-0.1.0.tgz')) as string]).stdout;
+    expect(review).toContain('package/dist/page/index.html');
+    expect(review).toContain('package/dist/page/app.js');
+    expect(review).not.toMatch(/package\/(src|test|page)\//);
   });
 
   it('runs the embed example: runtime, forward, a trained epoch, annotation, a free event loop', () => {

@@ -76,6 +76,27 @@ CreateOptions createOptions(const Napi::CallbackInfo& args) {
   return out;
 }
 
+// createRetinaFace / createFaceClassifier: the weights file read first (a missing or damaged one fails
+// before the network is built: VGG16 takes a second), then the model on its device, then its JS handle.
+template <typename Model>
+Napi::Value createFaceModel(const Napi::CallbackInfo& args, const char* name, Napi::FunctionReference* constructor) {
+  Napi::Env env = args.Env();
+  return guarded(env, [&]() -> Napi::Value {
+    const CreateOptions o = createOptions(args);
+    return runAsync<std::shared_ptr<Model>>(
+        env, name,
+        [o] {
+          const StateDict state = loadStateDictFile(o.weights, o.read);
+          auto model = std::make_shared<Model>(o.device);
+          model->loadWeights(state, o.weights);
+          return model;
+        },
+        [constructor](Napi::Env env, std::shared_ptr<Model>& model) -> Napi::Value {
+          return constructor->New({Napi::External<std::shared_ptr<Model>>::New(env, &model)});
+        });
+  });
+}
+
 }  // namespace
 
 Napi::Function RetinaFaceWrap::Define(Napi::Env env) {
@@ -89,23 +110,7 @@ RetinaFaceWrap::RetinaFaceWrap(const Napi::CallbackInfo& args) : Napi::ObjectWra
 }
 
 Napi::Value RetinaFaceWrap::Create(const Napi::CallbackInfo& args) {
-  Napi::Env env = args.Env();
-  return guarded(env, [&]() -> Napi::Value {
-    const CreateOptions o = createOptions(args);
-    Napi::FunctionReference* constructor = &addonData(env).retinaFace;
-    return runAsync<std::shared_ptr<RetinaFace>>(
-        env, "gazecoder.createRetinaFace",
-        [o] {
-          // The file first: a missing or damaged one fails before the network is built.
-          const StateDict state = loadStateDictFile(o.weights, o.read);
-          auto detector = std::make_shared<RetinaFace>(o.device);
-          detector->loadWeights(state, o.weights);
-          return detector;
-        },
-        [constructor](Napi::Env env, std::shared_ptr<RetinaFace>& detector) -> Napi::Value {
-          return constructor->New({Napi::External<std::shared_ptr<RetinaFace>>::New(env, &detector)});
-        });
-  });
+  return createFaceModel<RetinaFace>(args, "gazecoder.createRetinaFace", &addonData(args.Env()).retinaFace);
 }
 
 Napi::Value RetinaFaceWrap::Detect(const Napi::CallbackInfo& args) {
@@ -171,23 +176,7 @@ FaceClassifierWrap::FaceClassifierWrap(const Napi::CallbackInfo& args) : Napi::O
 }
 
 Napi::Value FaceClassifierWrap::Create(const Napi::CallbackInfo& args) {
-  Napi::Env env = args.Env();
-  return guarded(env, [&]() -> Napi::Value {
-    const CreateOptions o = createOptions(args);
-    Napi::FunctionReference* constructor = &addonData(env).faceClassifier;
-    return runAsync<std::shared_ptr<InfantFaceClassifier>>(
-        env, "gazecoder.createFaceClassifier",
-        [o] {
-          // The file first: building VGG16 (138 M parameters) takes a second.
-          const StateDict state = loadStateDictFile(o.weights, o.read);
-          auto classifier = std::make_shared<InfantFaceClassifier>(o.device);
-          classifier->loadWeights(state, o.weights);
-          return classifier;
-        },
-        [constructor](Napi::Env env, std::shared_ptr<InfantFaceClassifier>& classifier) -> Napi::Value {
-          return constructor->New({Napi::External<std::shared_ptr<InfantFaceClassifier>>::New(env, &classifier)});
-        });
-  });
+  return createFaceModel<InfantFaceClassifier>(args, "gazecoder.createFaceClassifier", &addonData(args.Env()).faceClassifier);
 }
 
 Napi::Value FaceClassifierWrap::Classify(const Napi::CallbackInfo& args) {

@@ -20,75 +20,73 @@ export interface RetinaFaceSettings {
   keepTopK?: number;
 }
 
-function checkOptions(options: FaceModelOptions): void {
+/** The options the addon's create functions take, checked (a non-object is named). */
+function nativeOptions(options: FaceModelOptions): { weights: string; device?: string } {
   if (typeof options !== 'object' || options === null) throw new TypeError(`options must be { weights, device? }, got ${options === null ? 'null' : typeof options}`);
+  return { weights: options.weights, ...(options.device ? { device: options.device } : {}) };
 }
 
 function checkImages(images: readonly NativeImage[], name: string): void {
   if (!Array.isArray(images)) throw new TypeError(`${name} must be an array of { data: Uint8Array, width, height }`);
 }
 
-/** RetinaFace as batch_face runs it for iCatcher+: BGR frames in, every face above batch_face's 0.5 out. */
-export class RetinaFace implements Disposable {
-  #native: NativeRetinaFace | undefined;
+/** A native face model's handle: freed by dispose() (or `using`), refused after it. */
+abstract class FaceModel<Handle extends { dispose(): void }> implements Disposable {
+  #native: Handle | undefined;
 
-  private constructor(handle: NativeRetinaFace) {
+  protected constructor(
+    handle: Handle,
+    private readonly what: string,
+  ) {
     this.#native = handle;
+  }
+
+  protected live(): Handle {
+    if (!this.#native) throw new Error(`this ${this.what} has been disposed`);
+    return this.#native;
+  }
+
+  dispose(): void {
+    this.#native?.dispose();
+    this.#native = undefined;
+  }
+
+  [Symbol.dispose](): void {
+    this.dispose();
+  }
+}
+
+/** RetinaFace as batch_face runs it for iCatcher+: BGR frames in, every face above batch_face's 0.5 out. */
+export class RetinaFace extends FaceModel<NativeRetinaFace> {
+  private constructor(handle: NativeRetinaFace) {
+    super(handle, 'RetinaFace');
   }
 
   /** Builds the network and loads its weights (a CheckpointError names the file and each bad key). */
   static async load(options: FaceModelOptions): Promise<RetinaFace> {
-    checkOptions(options);
-    return new RetinaFace(await native().createRetinaFace({ weights: options.weights, ...(options.device ? { device: options.device } : {}) }));
+    return new RetinaFace(await native().createRetinaFace(nativeOptions(options)));
   }
 
   /** Detections per frame (frames of one size), highest score first, in frame pixels; bad arguments reject, naming them. */
   async detect(frames: readonly NativeImage[], settings: RetinaFaceSettings = {}): Promise<NativeFaceDetection[][]> {
     checkImages(frames, 'frames');
-    return this.#live().detect([...frames], settings);
-  }
-
-  dispose(): void {
-    this.#native?.dispose();
-    this.#native = undefined;
-  }
-
-  [Symbol.dispose](): void {
-    this.dispose();
-  }
-
-  #live(): NativeRetinaFace {
-    if (!this.#native) throw new Error('this RetinaFace has been disposed');
-    return this.#native;
+    return this.live().detect([...frames], settings);
   }
 }
 
 /** iCatcher+'s infant-face classifier: RGB face crops in, 0 (infant) or 1 (not an infant) out. */
-export class InfantFaceClassifier implements Disposable {
-  #native: NativeFaceClassifier | undefined;
-
+export class InfantFaceClassifier extends FaceModel<NativeFaceClassifier> {
   private constructor(handle: NativeFaceClassifier) {
-    this.#native = handle;
+    super(handle, 'face classifier');
   }
 
   static async load(options: FaceModelOptions): Promise<InfantFaceClassifier> {
-    checkOptions(options);
-    return new InfantFaceClassifier(await native().createFaceClassifier({ weights: options.weights, ...(options.device ? { device: options.device } : {}) }));
+    return new InfantFaceClassifier(await native().createFaceClassifier(nativeOptions(options)));
   }
 
   /** One frame's faces in one batch, as iCatcher+'s select_face runs them; bad arguments reject, naming them. */
   async classify(crops: readonly NativeImage[]): Promise<{ label: number; logits: number[] }[]> {
     checkImages(crops, 'crops');
-    if (!this.#native) throw new Error('this face classifier has been disposed');
-    return this.#native.classify([...crops]);
-  }
-
-  dispose(): void {
-    this.#native?.dispose();
-    this.#native = undefined;
-  }
-
-  [Symbol.dispose](): void {
-    this.dispose();
+    return this.live().classify([...crops]);
   }
 }
