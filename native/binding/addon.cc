@@ -7,6 +7,7 @@
 #include "async_task.h"
 #include "errors.h"
 #include "face_models_wrap.h"
+#include "gazecoder/distributed/process_group.h"
 #include "gazecoder/models/model_factory.h"
 #include "gazecoder/runtime.h"
 #include "gazecoder/self_test.h"
@@ -94,6 +95,14 @@ Napi::Value SelfTest(const Napi::CallbackInfo& args) {
   });
 }
 
+Napi::Value AbandonCollectives(const Napi::CallbackInfo& args) {
+  Napi::Env env = args.Env();
+  return guarded(env, [&]() -> Napi::Value {
+    distributed::abandonAllGroups(requireString(args, 0, "reason"));
+    return env.Undefined();
+  });
+}
+
 }  // namespace
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
@@ -106,6 +115,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("createFaceClassifier", Napi::Function::New(env, FaceClassifierWrap::Create, "createFaceClassifier"));
   exports.Set("startTraining", Napi::Function::New(env, StartTraining, "startTraining"));
   exports.Set("quickExit", Napi::Function::New(env, QuickExit, "quickExit"));
+  exports.Set("abandonCollectives", Napi::Function::New(env, AbandonCollectives, "abandonCollectives"));
   // The classes are only reachable through their create functions; their constructors live with this
   // addon instance.
   auto* data = new AddonData();

@@ -6,6 +6,8 @@
 #include <torch/torch.h>
 #include <unistd.h>
 
+#include <atomic>
+#include <chrono>
 #include <filesystem>
 #include <functional>
 #include <thread>
@@ -242,6 +244,46 @@ TEST(Distributed, ACollectiveWithADeadPeerFailsWithAClearError) {
   }  // rank 1's group is destroyed: its connections close
   survivor.join();
   EXPECT_NE(message.find("rank 0: a sum across processes failed"), std::string::npos) << message;
+}
+
+
+// What a worker does when its launcher says another worker has ended: the wait in flight (here a sum
+// that rank 1 never joins) ends at once with the reason, not after the 60-s timeout.
+TEST(Distributed, AbandoningTheGroupsEndsAWaitInFlight) {
+  REQUIRE_GLOO();
+  const int port = freePort();
+  std::string message;
+  std::chrono::steady_clock::duration waited{};
+  std::atomic<bool> rank0Done{false};
+  std::thread rank0([&] {
+    auto group = ProcessGroup::connect(loopback(0, 2, port, std::chrono::seconds(60)));
+    auto value = torch::ones({2});
+    group->sum(value);  // both ranks take part in this one
+    const auto start = std::chrono::steady_clock::now();
+    try {
+      group->sum(value);
+    } catch (const DistributedError& e) {
+      message = e.what();
+    }
+    waited = std::chrono::steady_clock::now() - start;
+    rank0Done = true;
+  });
+  auto group = ProcessGroup::connect(loopback(1, 2, port, std::chrono::seconds(60)));
+  auto value = torch::ones({2});
+  group->sum(value);
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  abandonAllGroups("rank 1 (pid 4242) was killed by SIGKILL");
+  for (int i = 0; i < 100 && !rank0Done; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  EXPECT_TRUE(rank0Done.load()) << "rank 0 still waits 5 s after abandonAllGroups";
+  group.reset();  // rank 1 leaves: rank 0's stuck Gloo thread then fails too, and rank 0 can end
+  rank0.join();
+  EXPECT_NE(message.find("rank 0: a sum across processes failed: another process of the job died"), std::string::npos)
+      << message;
+  const std::string reason = "cannot be reached (rank 1 (pid 4242) was killed by SIGKILL)";  // worded once
+  ASSERT_GT(message.size(), reason.size()) << message;
+  EXPECT_EQ(message.substr(message.size() - reason.size()), reason);
+  EXPECT_EQ(message.find("another process"), message.rfind("another process")) << message;
+  EXPECT_LT(waited, std::chrono::seconds(3));
 }
 
 }  // namespace

@@ -1,4 +1,4 @@
-export { exitNow, runtimeInfo, setThreads, type RuntimeInfo } from './runtime';
+export { abandonCollectives, exitNow, runtimeInfo, setThreads, type RuntimeInfo } from './runtime';
 export { selfTest, type SelfTestOptions, type SelfTestResult } from './self-test';
 export { defaultThreads } from './native';
 export { CUSTOM_REGNET_EXAMPLE, checkArchitecture, Model, type ModelSpec, type WeightsReport, type LoadWeightsOptions, type StateEntry, type Dtype } from './model';

@@ -144,6 +144,8 @@ export interface NativeAddon {
   startTraining(options: NativeTrainOptions, onEvent: (message: NativeTrainMessage) => void): NativeTrainingHandle;
   /** Ends the process at once, without C++ destructors (see exitNow in runtime.ts). */
   quickExit(code: number): never;
+  /** Fails every collective this process waits on, now or later, with `reason` (see abandonCollectives in distributed.ts). */
+  abandonCollectives(reason: string): void;
 }
 
 let addon: NativeAddon | undefined;

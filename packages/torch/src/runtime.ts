@@ -25,3 +25,14 @@ export function setThreads(threads: number): number {
 export function exitNow(code: number): never {
   return native().quickExit(code);
 }
+
+/**
+ * For a launcher's worker whose launcher reports that another process of its data-parallel job has
+ * ended: makes every collective this process waits on, now or later, fail with a DistributedError
+ * naming `reason`, so that training stops, rank 0 writes last.pth, and the process ends. Gloo would
+ * otherwise leave a send to the dead process waiting until `--dist-timeout`.
+ */
+export function abandonCollectives(reason: string): void {
+  if (typeof reason !== 'string' || reason === '') throw new TypeError(`reason must be a non-empty string, got ${String(reason)}`);
+  native().abandonCollectives(reason);
+}

@@ -2,8 +2,12 @@
 
 #include <torch/torch.h>
 
+#include <algorithm>
+#include <atomic>
 #include <cstdlib>
 #include <cstring>
+#include <mutex>
+#include <optional>
 
 #include "gazecoder/build_config.h"
 
@@ -44,6 +48,55 @@ std::string backendFor(const torch::Device& device) {
   return device.is_cuda() && GAZECODER_WITH_NCCL ? "nccl" : "gloo";
 }
 
+struct ProcessGroup::Abandonment {
+  std::atomic<bool> set{false};
+  std::atomic<bool> cutShort{false};  // a wait ended while its collective was still in flight
+  std::mutex mutex;
+  std::string reason;
+
+  std::optional<std::string> why() {
+    if (!set.load()) return std::nullopt;
+    std::lock_guard<std::mutex> lock(mutex);
+    return reason;
+  }
+};
+
+namespace {
+
+// The groups alive in this process, for abandonAllGroups.
+std::mutex registryMutex;
+std::vector<std::weak_ptr<ProcessGroup>>& registry() {
+  static auto* groups = new std::vector<std::weak_ptr<ProcessGroup>>();  // never destroyed: used at exit
+  return *groups;
+}
+
+void remember(const std::shared_ptr<ProcessGroup>& group) {
+  std::lock_guard<std::mutex> lock(registryMutex);
+  auto& groups = registry();
+  groups.erase(std::remove_if(groups.begin(), groups.end(), [](const auto& g) { return g.expired(); }), groups.end());
+  groups.push_back(group);
+}
+
+}  // namespace
+
+void ProcessGroup::abandon(const std::string& reason) {
+  std::lock_guard<std::mutex> lock(abandonment_->mutex);
+  if (abandonment_->set.load()) return;  // the first reason stands
+  abandonment_->reason = reason;
+  abandonment_->set.store(true);
+}
+
+void abandonAllGroups(const std::string& reason) {
+  std::vector<std::shared_ptr<ProcessGroup>> alive;
+  {
+    std::lock_guard<std::mutex> lock(registryMutex);
+    for (const auto& g : registry()) {
+      if (auto group = g.lock()) alive.push_back(std::move(group));
+    }
+  }
+  for (const auto& group : alive) group->abandon(reason);
+}
+
 #if GAZECODER_WITH_GLOO || GAZECODER_WITH_NCCL
 
 // The c10d backend behind a uniform face: Gloo and NCCL share their collective signatures, but not
@@ -71,16 +124,20 @@ void bind(ProcessGroup::Backend& backend, c10::intrusive_ptr<Group> group) {
 class PendingWork : public ProcessGroup::Pending {
  public:
   PendingWork(c10::intrusive_ptr<c10d::Work> work, torch::Tensor target, torch::Tensor staged, std::string what,
-              int64_t rank)
+              const ProcessGroup& group, std::shared_ptr<ProcessGroup::Abandonment> abandonment)
       : work_(std::move(work)), target_(std::move(target)), staged_(std::move(staged)), what_(std::move(what)),
-        rank_(rank) {}
+        rank_(group.rank()), sliced_(group.options().backend == "gloo"), abandonment_(std::move(abandonment)) {}
   void wait() override {
     try {
-      work_->wait();
+      if (sliced_) {
+        waitInSlices();
+      } else {
+        work_->wait();  // NCCL's wait with a timeout would abort its communicator: it keeps its own watchdog
+      }
+    } catch (const DistributedError&) {
+      throw;  // abandoned: already worded
     } catch (const std::exception& e) {
-      throw DistributedError("rank " + std::to_string(rank_) + ": " + what_ +
-                             " failed: another process of the job died, hung past the timeout or cannot be reached (" +
-                             describe(e) + ")");
+      throw failure(describe(e));
     }
     if (!staged_.is_same(target_)) target_.copy_(staged_);
   }
@@ -90,6 +147,33 @@ class PendingWork : public ProcessGroup::Pending {
   torch::Tensor target_, staged_;
   std::string what_;
   int64_t rank_;
+  bool sliced_;
+  std::shared_ptr<ProcessGroup::Abandonment> abandonment_;
+
+  DistributedError failure(const std::string& cause) const {
+    return DistributedError("rank " + std::to_string(rank_) + ": " + what_ +
+                            " failed: another process of the job died, hung past the timeout or cannot be reached (" +
+                            cause + ")");
+  }
+
+  // Waits a slice at a time, so that abandon() ends the wait: Gloo fails a receive from a killed
+  // process at once, but can leave a send to it waiting until the timeout. A completed work wakes the
+  // wait at once, so the slices cost nothing while the job is healthy.
+  void waitInSlices() {
+    constexpr std::chrono::milliseconds kSlice{100};
+    while (!work_->isCompleted()) {
+      if (auto reason = abandonment_->why()) {
+        abandonment_->cutShort.store(true);
+        throw failure(*reason);
+      }
+      try {
+        work_->wait(kSlice);
+      } catch (const std::exception&) {
+        if (work_->isCompleted()) throw;  // the collective failed; otherwise the slice ran out
+      }
+    }
+    work_->wait();  // rethrows the collective's failure, if any
+  }
 };
 
 bool isLoopback(const std::string& address) {
@@ -98,8 +182,14 @@ bool isLoopback(const std::string& address) {
 
 }  // namespace
 
-ProcessGroup::ProcessGroup(GroupOptions options) : options_(std::move(options)), backend_(std::make_unique<Backend>()) {}
-ProcessGroup::~ProcessGroup() = default;
+ProcessGroup::ProcessGroup(GroupOptions options)
+    : options_(std::move(options)), backend_(std::make_unique<Backend>()), abandonment_(std::make_shared<Abandonment>()) {}
+
+ProcessGroup::~ProcessGroup() {
+  // ~ProcessGroupGloo waits for its queue to drain and joins its threads; after a wait was cut short
+  // one of them is stuck in the abandoned collective until the timeout. The process is ending anyway.
+  if (abandonment_->cutShort.load()) (void)backend_.release();
+}
 
 std::shared_ptr<ProcessGroup> ProcessGroup::connect(const GroupOptions& options) {
   if (options.worldSize < 1 || options.rank < 0 || options.rank >= options.worldSize) {
@@ -158,6 +248,7 @@ std::shared_ptr<ProcessGroup> ProcessGroup::connect(const GroupOptions& options)
     throw DistributedError("rank " + std::to_string(options.rank) + ": joining the " + options.backend +
                            " process group at " + where + " failed (" + describe(e) + ")");
   }
+  remember(group);
   return group;
 }
 
@@ -173,14 +264,16 @@ std::unique_ptr<ProcessGroup::Pending> ProcessGroup::startSum(const torch::Tenso
   c10d::AllreduceOptions o;
   o.reduceOp = c10d::ReduceOp::SUM;
   return std::make_unique<PendingWork>(backend_->allreduce(tensors, o), tensor, tensors[0], "a sum across processes",
-                                       rank());
+                                       *this, abandonment_);
 }
 
 void ProcessGroup::max(const torch::Tensor& tensor) {
   std::vector<at::Tensor> tensors{staged(tensor)};
   c10d::AllreduceOptions o;
   o.reduceOp = c10d::ReduceOp::MAX;
-  PendingWork(backend_->allreduce(tensors, o), tensor, tensors[0], "a maximum across processes", rank()).wait();
+  PendingWork(backend_->allreduce(tensors, o), tensor, tensors[0], "a maximum across processes", *this,
+              abandonment_)
+      .wait();
 }
 
 void ProcessGroup::broadcast(const torch::Tensor& tensor, int64_t root) {
@@ -188,14 +281,15 @@ void ProcessGroup::broadcast(const torch::Tensor& tensor, int64_t root) {
   c10d::BroadcastOptions o;
   o.rootRank = root;
   PendingWork(backend_->broadcast(tensors, o), tensor, tensors[0], "a broadcast from rank " + std::to_string(root),
-              rank())
+              *this, abandonment_)
       .wait();
 }
 
 #else  // no c10d backend in this build
 
 struct ProcessGroup::Backend {};
-ProcessGroup::ProcessGroup(GroupOptions options) : options_(std::move(options)) {}
+ProcessGroup::ProcessGroup(GroupOptions options)
+    : options_(std::move(options)), abandonment_(std::make_shared<Abandonment>()) {}
 ProcessGroup::~ProcessGroup() = default;
 
 std::shared_ptr<ProcessGroup> ProcessGroup::connect(const GroupOptions&) {

@@ -1,8 +1,8 @@
 import { Option, type Command } from 'commander';
 import type { TrainDoneEvent } from '@gazecoder/formats';
-import { checkArchitecture, exitNow, train, type DistributedOptions, type TrainOptions } from '@gazecoder/torch';
+import { abandonCollectives, checkArchitecture, exitNow, train, type DistributedOptions, type TrainOptions } from '@gazecoder/torch';
 
-import { launchWorkers, wantsLaunch, watchLauncher, workerFromEnvironment, type LaunchFlags } from '../distributed/launch';
+import { launchWorkers, wantsLaunch, watchLauncher, watchPeers, workerFromEnvironment, type LaunchFlags } from '../distributed/launch';
 import { nonNegativeInteger, positiveInteger, positiveNumber, requires } from '../flags';
 import { JsonProgress, SilentProgress, TerminalProgress, type ProgressReporter } from '../progress';
 
@@ -61,6 +61,7 @@ async function runTrain(dataset: string, flags: TrainFlags): Promise<void> {
     reporter.note(`the launcher (pid ${pid}) is gone: stopping after this step and writing last.pth`);
     controller.abort();
   });
+  const unwatchPeers = watchPeers(abandonCollectives);
   let done: TrainDoneEvent | undefined;
   try {
     for await (const event of train(toOptions(dataset, flags, worker), { signal: controller.signal })) {
@@ -69,6 +70,7 @@ async function runTrain(dataset: string, flags: TrainFlags): Promise<void> {
     }
   } finally {
     unwatch();
+    unwatchPeers();
     reporter.close();
     // Once interrupted, stay so: another Ctrl-C while the run winds up still exits with 130 at once,
     // rather than killing the process by the signal.

@@ -83,6 +83,33 @@ export function watchLauncher(onGone: (pid: number) => void): () => void {
   return () => clearInterval(timer);
 }
 
+/** What a launcher tells its workers when one of them has ended with a failure. */
+interface PeerEndedMessage {
+  type: 'peer-ended';
+  failure: string;
+}
+
+function isPeerEnded(message: unknown): message is PeerEndedMessage {
+  const m = message as Partial<PeerEndedMessage> | null;
+  return typeof m === 'object' && m !== null && m.type === 'peer-ended' && typeof m.failure === 'string';
+}
+
+/**
+ * Calls `onEnded(failure)` when this worker's launcher reports that another worker of the job has
+ * ended with a failure (`rank 1 (pid 123) was killed by SIGKILL`), through the IPC channel the
+ * launcher opens; the channel does not keep the process alive. Workers of another launcher (no
+ * channel) are not told. Returns the function that stops listening.
+ */
+export function watchPeers(onEnded: (failure: string) => void): () => void {
+  if (process.send === undefined) return () => {};
+  const listener = (message: unknown) => {
+    if (isPeerEnded(message)) onEnded(message.failure);
+  };
+  process.on('message', listener);
+  process.channel?.unref();
+  return () => process.off('message', listener);
+}
+
 /** A TCP port that was free a moment ago, for a job on this machine alone. */
 function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -164,7 +191,15 @@ export async function launchWorkers(flags: LaunchFlags, argv: readonly string[] 
       const failed = signal !== null || (code !== 0 && code !== 130);
       if (failed && failure === undefined) {
         failure = `rank ${worker.rank} (pid ${worker.child.pid}) ${describeExit(code, signal)}`;
-        killTimer = setTimeout(() => killAll('SIGKILL'), GRACE_SECONDS * 1000);
+        killTimer = setTimeout(() => {
+          const stuck = workers.filter((w) => !w.exited).map((w) => `rank ${w.rank} (pid ${w.child.pid})`);
+          process.stderr.write(`gazecoder: ${stuck.join(', ')} did not end within ${GRACE_SECONDS} s of the failure; killing ${stuck.length > 1 ? 'them' : 'it'}\n`);
+          killAll('SIGKILL');
+        }, GRACE_SECONDS * 1000);
+        // A collective waiting on the dead worker could otherwise wait out --dist-timeout (a Gloo send
+        // does); told, the others fail it at once and rank 0 writes last.pth.
+        const message: PeerEndedMessage = { type: 'peer-ended', failure };
+        for (const w of workers) if (!w.exited && w.child.connected) w.child.send(message, () => {});
       }
       // Rank 0 has saved what it could: a worker still running now is stuck (e.g. stopped).
       if (failure !== undefined && worker.rank === 0) killAll('SIGKILL');
@@ -187,7 +222,7 @@ export async function launchWorkers(flags: LaunchFlags, argv: readonly string[] 
           ...(flags.distTimeout !== undefined ? { [ENV.timeout]: String(flags.distTimeout) } : {}),
         },
         // Rank 0 reports the run; the others speak only when something goes wrong, prefixed.
-        stdio: ['ignore', leader ? 'inherit' : 'ignore', leader ? 'inherit' : 'pipe'],
+        stdio: ['ignore', leader ? 'inherit' : 'ignore', leader ? 'inherit' : 'pipe', 'ipc'],
         detached: true,
       });
       const worker = { rank, child, exited: false };

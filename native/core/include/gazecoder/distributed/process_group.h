@@ -63,13 +63,25 @@ class ProcessGroup {
   // Rank `root`'s bytes, on every rank.
   std::string broadcastBytes(const std::string& bytes, int64_t root = 0);
 
-  struct Backend;  // the c10d objects (defined in the .cpp)
+  // Makes every wait on this group's collectives, now or later, fail with DistributedError naming
+  // `reason`: for a launcher that knows another process of the job has ended (Gloo does not fail a
+  // send to a killed process before the timeout). Thread-safe. A group whose wait was cut short is
+  // left to the process's end rather than torn down: the stuck Gloo thread would block its destructor.
+  void abandon(const std::string& reason);
+
+  struct Backend;      // the c10d objects (defined in the .cpp)
+  struct Abandonment;  // abandon()'s reason, shared with the waits in flight
 
  private:
   explicit ProcessGroup(GroupOptions options);
   torch::Tensor staged(const torch::Tensor& tensor) const;
   GroupOptions options_;
   std::unique_ptr<Backend> backend_;
+  std::shared_ptr<Abandonment> abandonment_;
 };
+
+// abandon(reason) on every ProcessGroup alive in this process (what a worker does when its launcher
+// says another worker has ended).
+void abandonAllGroups(const std::string& reason);
 
 }  // namespace gazecoder::distributed
