@@ -168,6 +168,7 @@ export async function launchWorkers(flags: LaunchFlags, argv: readonly string[] 
     process.stderr.write(asJson ? `${JSON.stringify({ type: 'launch', ...fields })}\n` : `${line}\n`);
 
   const workers: { rank: number; child: ChildProcess; exited: boolean }[] = [];
+  const named = (w: (typeof workers)[number]) => `rank ${w.rank} (pid ${w.child.pid})`;
   let failure: string | undefined;
   let killTimer: NodeJS.Timeout | undefined;
   let signals = 0;
@@ -190,9 +191,9 @@ export async function launchWorkers(flags: LaunchFlags, argv: readonly string[] 
       worker.exited = true;
       const failed = signal !== null || (code !== 0 && code !== 130);
       if (failed && failure === undefined) {
-        failure = `rank ${worker.rank} (pid ${worker.child.pid}) ${describeExit(code, signal)}`;
+        failure = `${named(worker)} ${describeExit(code, signal)}`;
         killTimer = setTimeout(() => {
-          const stuck = workers.filter((w) => !w.exited).map((w) => `rank ${w.rank} (pid ${w.child.pid})`);
+          const stuck = workers.filter((w) => !w.exited).map(named);
           process.stderr.write(`gazecoder: ${stuck.join(', ')} did not end within ${GRACE_SECONDS} s of the failure; killing ${stuck.length > 1 ? 'them' : 'it'}\n`);
           killAll('SIGKILL');
         }, GRACE_SECONDS * 1000);
