@@ -210,5 +210,12 @@ describe('gazecoder annotate', () => {
     const wrongArch = gazecoder('annotate', video, '--model', checkpoint, '--arch', 'resnet18', '--output-dir', out);
     expect(wrongArch.code).toBe(1);
     expect(wrongArch.stderr).toContain(`${checkpoint}: cannot load it as a resnet18 GazeCodingModel`);
+    // The model loads while the first videos are read: its error is still the run's, not a video's,
+    // even when a video fails before the model has finished loading, and nothing is written.
+    const modelAndVideo = gazecoder('annotate', folder, '--model', checkpoint, '--arch', 'resnet18', '--output-dir', join(tmp.path, 'batch-none'), '--device', 'cpu', '--json');
+    expect(modelAndVideo.code).toBe(1);
+    expect(modelAndVideo.stderr).toContain(`${checkpoint}: cannot load it as a resnet18 GazeCodingModel`);
+    expect(modelAndVideo.stdout).not.toContain('broken.mp4');
+    expect(existsSync(join(tmp.path, 'batch-none'))).toBe(false);
   });
 });

@@ -99,6 +99,14 @@ describe('the Model API', () => {
     expect(() => model.saveWeights(file('x.pth'))).toThrow('this resnet18 model has been disposed');
   });
 
+  it("built with init 'skip' for loading, gives PyTorch's output once loaded; an unknown init is named", async () => {
+    await using model = await Model.create({ arch: ARCH, kind: 'gaze', init: 'skip' });
+    await model.loadWeights(file('weights.pth'));
+    const output = await model.forward(await readFloat32Npy(file('images.npy')), await readFloat32Npy(file('boxes.npy')));
+    expect(maxRelativeError(output, await readFloat32Npy(file('expected.npy')))).toBeLessThan(1e-5);
+    await expect(Model.create({ arch: ARCH, init: 'none' as 'skip' })).rejects.toThrow("init must be 'torchvision' or 'skip', got 'none'");
+  });
+
   it('keeps outputs close after channels_last and float64 conversion', async () => {
     await using model = await Model.create({ arch: ARCH, kind: 'gaze' });
     await model.loadWeights(file('weights.pth'));

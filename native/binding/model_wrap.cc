@@ -71,6 +71,9 @@ Napi::Value ModelWrap::Create(const Napi::CallbackInfo& args) {
     spec.kind = kind == "gaze" ? ModelSpec::Kind::Gaze : ModelSpec::Kind::Backbone;
     spec.numClasses = integerOr(options, "numClasses", spec.numClasses, 1, INT32_MAX);
     spec.window = integerOr(options, "window", spec.window, 1, INT32_MAX);
+    const std::string init = stringOr(options, "init", "torchvision");
+    if (init != "torchvision" && init != "skip") throw Napi::TypeError::New(env, "init must be 'torchvision' or 'skip', got '" + init + "'");
+    spec.init = init == "skip" ? WeightInit::ForLoading : WeightInit::Torchvision;
     const std::string device = stringOr(options, "device", "cpu");
     Napi::FunctionReference* constructor = &addonData(env).model;
     return runAsync<std::shared_ptr<Model>>(

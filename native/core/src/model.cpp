@@ -34,9 +34,9 @@ std::optional<std::vector<int64_t>> fileShape(const StateDict& state, const std:
 
 Model::Model(const ModelSpec& spec, const std::string& device) : spec_(spec), device_(resolveDevice(device)) {
   if (spec.kind == ModelSpec::Kind::Gaze) {
-    gaze_ = makeGazeModelForArch(spec.arch, spec.window);
+    gaze_ = makeGazeModelForArch(spec.arch, spec.window, spec.init);
   } else {
-    backbone_ = makeBackbone(spec.arch, spec.numClasses);
+    backbone_ = makeBackbone(spec.arch, spec.numClasses, spec.init);
   }
   module().to(device_);
 }

@@ -130,6 +130,37 @@ TEST_F(Models, InitialisationDrawsTorchvisionsNumbersForTheSameSeed) {
   }
 }
 
+// Built for loading: torchvision's draws are skipped (the layers keep LibTorch's defaults), the state
+// dict is the same, and once loaded the model is the one built the usual way.
+TEST_F(Models, BuiltForLoadingSkipsTorchvisionsDrawsAndLoadsTheSame) {
+  for (const std::string arch : {"regnet_y_400mf", "resnet18"}) {
+    torch::manual_seed(0);
+    const auto initialised = makeGazeModel(arch, 5);
+    torch::manual_seed(0);
+    const auto forLoading = makeGazeModel(arch, 5, WeightInit::ForLoading);
+    const auto reference = stateDictOf(*initialised);
+    auto loaded = stateDictOf(*forLoading);
+    ASSERT_EQ(loaded.size(), reference.size()) << arch;
+    bool convsDiffer = false;
+    for (const auto& item : reference) {
+      const auto& mine = loaded[item.key()];
+      ASSERT_EQ(mine.sizes(), item.value().sizes()) << arch << " " << item.key();
+      if (item.value().dim() == 4 && !mine.equal(item.value())) convsDiffer = true;
+    }
+    EXPECT_TRUE(convsDiffer) << arch << ": the draws were not skipped";
+    {
+      torch::NoGradGuard noGrad;
+      for (const auto& item : reference) loaded[item.key()].copy_(item.value());
+    }
+    initialised->eval();
+    forLoading->eval();
+    torch::manual_seed(1);
+    const auto images = torch::randn({2, 5, 3, 100, 100});
+    const auto boxes = torch::rand({2, 5, 5});
+    EXPECT_TRUE(forLoading->forward(images, boxes).equal(initialised->forward(images, boxes))) << arch;
+  }
+}
+
 TEST_F(Models, ReplaceHeadKeepsKeyOrderDtypeAndInit) {
   auto model = makeBackbone("resnet18");
   convertModel(*model, torch::kDouble, false);

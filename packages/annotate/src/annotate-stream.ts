@@ -76,7 +76,18 @@ export async function* annotateStream(source: string | Readable, given: StreamOp
   const window = framesPerWindow(shape.windowSize, shape.stride);
   const device = options.device ?? 'auto';
   const { detector, selection, faceClassifier } = resolveFaceOptions(options, device);
-  const model = await Model.create({ arch, kind: 'gaze', window, device });
+  // The model builds and loads while the worker loads its detector and starts on the first frames.
+  const loading = (async () => {
+    const model = await Model.create({ arch, kind: 'gaze', window, device, init: 'skip' });
+    try {
+      await model.loadWeights(options.model, { verifyCrc: options.verifyCrc ?? true });
+      return model;
+    } catch (error) {
+      model.dispose();
+      throw error;
+    }
+  })();
+  loading.catch(() => {}); // awaited below, maybe after a stream error
   const pipeline = new FramePipeline(input);
   const stop = new AbortController();
   const onAbort = (): void => {
@@ -100,10 +111,14 @@ export async function* annotateStream(source: string | Readable, given: StreamOp
   };
   const coding = (async () => {
     try {
-      await model.loadWeights(options.model, { verifyCrc: options.verifyCrc ?? true });
-      await pipeline.prepare(detector, faceClassifier);
+      // A detector that cannot load ends the stream; the model's error, when it has one too, first.
+      await pipeline.prepare(detector, faceClassifier).catch(async (error: unknown) => {
+        await loading;
+        throw error;
+      });
       const batch = Math.max(chunkSize, 1);
-      const runner = options.encodeOnce === false ? new PerWindowForwardRunner(model, window, batch, imageSize) : new SharedEmbeddingRunner(model, window, batch, imageSize);
+      const runner = loading.then((model) => (options.encodeOnce === false ? new PerWindowForwardRunner(model, window, batch, imageSize) : new SharedEmbeddingRunner(model, window, batch, imageSize)));
+      runner.catch(() => {}); // a stream that fails first does not await it
       const reader = { pipeline, detector, selection, ...(faceClassifier ? { faceClassifier } : {}), normalization, imageSize, chunkSize, keepFrames: false, signal: stop.signal, ...(crop ? { crop } : {}), ...(detectEvery > 1 ? { detectEvery } : {}) };
       await annotateVideo(file, reader, runner, shape, [sink]);
     } catch (error) {
@@ -137,6 +152,6 @@ export async function* annotateStream(source: string | Readable, given: StreamOp
     await coding;
     await pipeline.close();
     if (source === '-') process.stdin.pause();
-    model.dispose();
+    (await loading.catch(() => undefined))?.dispose();
   }
 }

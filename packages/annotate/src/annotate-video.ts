@@ -54,7 +54,11 @@ function decide(logits: Float32Array, offset: number): [number, number] {
 export async function annotateVideo(
   file: string,
   reader: FrameReaderOptions,
-  runner: WindowRunner,
+  /**
+   * May still be loading: the frames are read (the worker decoding and detecting chunks ahead)
+   * meanwhile, so the model's load overlaps the video's first chunks. Its error wins over the video's.
+   */
+  loading: WindowRunner | PromiseLike<WindowRunner>,
   shape: WindowShape,
   sinks: readonly FrameSink[] = [],
   onProgress?: (frames: number) => void,
@@ -71,6 +75,7 @@ export async function annotateVideo(
   const tail = edge + (shape.smoothing?.longest ?? 0);
   let released = 0; // frames before this one have gone to the sinks
   let faces = 0;
+  let runner: WindowRunner | undefined;
 
   const release = async (upTo: number, total?: number): Promise<void> => {
     for (; released < upTo; released += 1) {
@@ -78,7 +83,7 @@ export async function annotateVideo(
       const atEnd = total !== undefined && released >= total - tail;
       const shown = atEnd ? LABEL.none : (answers[released] as number);
       for (const sink of sinks) await sink.frame(input, answers[released] as number, atEnd ? -1 : (confidences[released] as number), shown);
-      runner.dropFrame(input);
+      runner?.dropFrame(input);
       live.delete(released);
     }
   };
@@ -90,6 +95,7 @@ export async function annotateVideo(
       confidences.push(-1);
       if (input.valid) faces += 1;
     }
+    runner ??= await loading;
     const modelStart = performance.now();
     await runner.addFrames(chunk);
     const last = answers.length - 1;
@@ -113,6 +119,7 @@ export async function annotateVideo(
     await release(Math.max(0, nextMiddle - edge));
     onProgress?.(answers.length);
   }
+  runner ??= await loading;
   if (answers.length === 0) throw new VideoError(file, 'no frame could be decoded');
   await release(answers.length, answers.length);
   return { frames: answers.length, faces, answers: Int8Array.from(answers), confidences: Float64Array.from(confidences), edge: tail };

@@ -99,7 +99,8 @@ type LaneFaces = ReturnType<typeof resolveFaceOptions>;
 /** What one lane codes its videos with. */
 interface Lane {
   reader: Omit<FrameReaderOptions, 'keepFrames'>;
-  runnerFor: () => WindowRunner;
+  /** A runner for one video, once the lane's model has loaded (the run's frames are read meanwhile). */
+  runnerFor: () => Promise<WindowRunner>;
 }
 
 interface Settings {
@@ -147,7 +148,7 @@ function laneDevices(device: string, jobs: number | undefined, videos: number): 
 
 /** A model of `arch` with the weights of `checkpoint`, on `device`; the error says what is wrong with the file. */
 async function loadModel(checkpoint: string, arch: string, window: number, device: string, verifyCrc: boolean): Promise<Model> {
-  const model = await Model.create({ arch, kind: 'gaze', window, device });
+  const model = await Model.create({ arch, kind: 'gaze', window, device, init: 'skip' });
   try {
     await model.loadWeights(checkpoint, { verifyCrc });
     return model;
@@ -162,7 +163,7 @@ async function loadModel(checkpoint: string, arch: string, window: number, devic
 }
 
 /** Runs one video and writes its outputs; every file appears whole or not at all. */
-async function annotateOne(video: string, runnerFor: () => WindowRunner, shape: WindowShape, reader: Omit<FrameReaderOptions, 'keepFrames'>, settings: Settings, onProgress: (frames: number, expected: number) => void): Promise<AnnotatedVideo> {
+async function annotateOne(video: string, runnerFor: () => Promise<WindowRunner>, shape: WindowShape, reader: Omit<FrameReaderOptions, 'keepFrames'>, settings: Settings, onProgress: (frames: number, expected: number) => void): Promise<AnnotatedVideo> {
   const paths = settings.formats.map((f) => outputPath(settings.outputDir, video, f, settings.rawSuffix));
   const videoOut = settings.outputVideo(video);
   refuseExisting(videoOut ? [...paths, videoOut] : paths, settings.overwrite);
@@ -256,30 +257,47 @@ export async function annotateVideos(given: AnnotateOptions): Promise<AnnotateSu
   // Each lane's faces: its RetinaFace and classifier on its device (files checked before the model loads).
   const faces = devices.map((device) => resolveFaceOptions(options, device));
   // One model and one frame worker process per lane; the first lane uses the process's shared worker.
-  const models: Model[] = [];
+  // The models load while the workers load their detectors and start on the first videos (a
+  // regnet_y_16gf takes about 0.8 s to build and load on a CPU, as long as 100 frames' detection).
+  const loads = devices.map((device) => loadModel(options.model, arch, window, device, options.verifyCrc ?? true));
+  // Awaited below: a model that cannot load rejects the run, whatever its videos are doing.
+  for (const load of loads) load.catch(() => {});
   const pipelines: FramePipeline[] = [];
   try {
-    for (const device of devices) models.push(await loadModel(options.model, arch, window, device, options.verifyCrc ?? true));
     // Probing, decoding, detection, crops and normalisation run in worker processes (frame-pipeline.ts).
     for (let k = 0; k < devices.length; k += 1) pipelines.push(k === 0 ? framePipeline() : new FramePipeline());
-    await Promise.all(pipelines.map((pipeline, k) => pipeline.prepare((faces[k] as LaneFaces).detector, (faces[k] as LaneFaces).faceClassifier)));
+    const prepared = Promise.all(pipelines.map((pipeline, k) => pipeline.prepare((faces[k] as LaneFaces).detector, (faces[k] as LaneFaces).faceClassifier)));
+    // A detector that cannot load rejects the run; the model's error, when it has one too, first.
+    await prepared.catch(async (error: unknown) => {
+      await Promise.all(loads);
+      throw error;
+    });
     const lane = (k: number): Lane => {
-      const model = models[k] as Model;
       const { detector, selection, faceClassifier } = faces[k] as LaneFaces;
+      const runnerOf = (model: Model): WindowRunner =>
+        options.encodeOnce === false ? new PerWindowForwardRunner(model, window, batchSize, imageSize) : new SharedEmbeddingRunner(model, window, batchSize, imageSize);
       return {
         reader: { pipeline: pipelines[k] as FramePipeline, detector, selection, ...(faceClassifier ? { faceClassifier } : {}), normalization, imageSize, chunkSize: batchSize },
-        runnerFor: () => (options.encodeOnce === false ? new PerWindowForwardRunner(model, window, batchSize, imageSize) : new SharedEmbeddingRunner(model, window, batchSize, imageSize)),
+        runnerFor: () => {
+          const runner = (loads[k] as Promise<Model>).then(runnerOf);
+          runner.catch(() => {}); // a video that fails first does not await it
+          return runner;
+        },
       };
     };
 
     const outcomes: Array<{ done: AnnotatedVideo } | { error: string }> = [];
     progress.begin(videos.length, 0);
     let next = 0;
-    // Each lane takes the next video until none is left; one that fails does not stop the others.
+    let modelFailed = false;
+    const loaded = Promise.all(loads);
+    loaded.catch(() => (modelFailed = true));
+    // Each lane takes the next video until none is left; one that fails does not stop the others. A
+    // model that fails to load stops every lane: the run rejects with its error.
     await Promise.all(
       devices.map(async (_, k) => {
         const { reader, runnerFor } = lane(k);
-        for (let i = next++; i < videos.length; i = next++) {
+        for (let i = next++; i < videos.length && !modelFailed; i = next++) {
           const video = videos[i] as string;
           // Progress names a video by its file name; the summary keeps the path.
           const id = basename(video);
@@ -289,6 +307,8 @@ export async function annotateVideos(given: AnnotateOptions): Promise<AnnotateSu
             outcomes[i] = { done };
             progress.videoDone(id, done.frames, done.faces);
           } catch (error) {
+            // The model's error is the run's, not this video's (the video may have failed first).
+            if (!(await (loads[k] as Promise<Model>).then(() => true, () => false))) break;
             const message = (error as Error).message ?? String(error);
             outcomes[i] = { error: message };
             progress.videoFailed(id, message);
@@ -296,16 +316,17 @@ export async function annotateVideos(given: AnnotateOptions): Promise<AnnotateSu
         }
       }),
     );
+    progress.end();
+    const models = await loaded;
     const summary: AnnotateSummary = { arch, imageSize, device: [...new Set(models.map((m) => m.device))].join(','), jobs: devices.length, annotated: [], failed: [] };
     // In the source's order, whichever lane finished first.
     outcomes.forEach((outcome, i) => {
       if ('done' in outcome) summary.annotated.push(outcome.done);
       else summary.failed.push({ video: videos[i] as string, error: outcome.error });
     });
-    progress.end();
     return summary;
   } finally {
-    for (const model of models) model.dispose();
+    for (const load of await Promise.allSettled(loads)) if (load.status === 'fulfilled') load.value.dispose();
     // The lanes' own workers go now; the shared one stays for the next run (it closes when idle).
     await Promise.all(pipelines.slice(1).map((pipeline) => pipeline.close()));
   }

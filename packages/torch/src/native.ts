@@ -44,6 +44,7 @@ export interface NativeModelSpec {
   numClasses?: number;
   window?: number;
   device?: string;
+  init?: 'torchvision' | 'skip';
 }
 
 export interface NativeTensor {

@@ -162,10 +162,10 @@ class ResBottleneckBlock : public torch::nn::Module {
 
 }  // namespace detail
 
-RegNet::RegNet(const RegNetParams& params, int64_t numClasses, int64_t stemWidth)
-    : RegNet(RegNetBlockParams::fromInitParams(params), numClasses, stemWidth) {}
+RegNet::RegNet(const RegNetParams& params, int64_t numClasses, int64_t stemWidth, WeightInit init)
+    : RegNet(RegNetBlockParams::fromInitParams(params), numClasses, stemWidth, init) {}
 
-RegNet::RegNet(const RegNetBlockParams& blockParams, int64_t numClasses, int64_t stemWidth)
+RegNet::RegNet(const RegNetBlockParams& blockParams, int64_t numClasses, int64_t stemWidth, WeightInit init)
     : ImageBackbone("RegNet"), blockParams_(blockParams), featureWidth_(stemWidth) {
   stem_ = register_module("stem", std::make_shared<detail::ConvNormActivation>(3, stemWidth, 3, 2, 1, true));
   auto trunk = register_module("trunk_output", std::make_shared<torch::nn::Module>("Sequential"));
@@ -183,6 +183,7 @@ RegNet::RegNet(const RegNetBlockParams& blockParams, int64_t numClasses, int64_t
     featureWidth_ = stage.width;
   }
   registerHead(numClasses);
+  if (init == WeightInit::ForLoading) return;
 
   // torchvision's initialisation, in the same module order (so the same seed draws the same weights).
   torch::NoGradGuard noGrad;

@@ -46,11 +46,12 @@ std::optional<RegNetParams> parseRegNetSpec(const std::string& arch) {
   return params;
 }
 
-std::shared_ptr<GazeCodingModel> makeGazeModelForArch(const std::string& arch, int64_t window) {
+std::shared_ptr<GazeCodingModel> makeGazeModelForArch(const std::string& arch, int64_t window, WeightInit init) {
   if (const auto params = parseRegNetSpec(arch)) {
-    return std::make_shared<GazeCodingModel>(std::make_shared<RegNet>(*params, GazeCodingModel::kEmbeddingWidth), window);
+    return std::make_shared<GazeCodingModel>(
+        std::make_shared<RegNet>(*params, GazeCodingModel::kEmbeddingWidth, 32, init), window);
   }
-  return makeGazeModel(arch, window);
+  return makeGazeModel(arch, window, init);
 }
 
 }  // namespace gazecoder

@@ -121,11 +121,12 @@ int64_t ResNetTrunk::stageChannels(int stage) const {
   return (int64_t{64} << stage) * expansion_;
 }
 
-ResNet::ResNet(const std::vector<int64_t>& blocksPerStage, int64_t numClasses, ResNetBlock block)
+ResNet::ResNet(const std::vector<int64_t>& blocksPerStage, int64_t numClasses, ResNetBlock block, WeightInit init)
     : ImageBackbone("ResNet") {
   trunk_ = std::make_unique<ResNetTrunk>(*this, blocksPerStage, block);
   featureWidth_ = trunk_->stageChannels(3);
   registerHead(numClasses);
+  if (init == WeightInit::ForLoading) return;
 
   // torchvision: kaiming_normal_ (fan_out, ReLU) for convs; BatchNorm 1/0 and Linear keep LibTorch's
   // defaults, which are torchvision's.

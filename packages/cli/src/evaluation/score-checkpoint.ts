@@ -56,7 +56,7 @@ export async function scoreCheckpoint(o: ScoreOptions): Promise<CheckpointScore>
   if (!existsSync(checkpoint)) throw new Error(`${checkpoint}: no such checkpoint`);
   const run = runModelSettings(checkpoint);
   const arch = o.arch ?? run.arch ?? 'regnet_y_16gf';
-  await using model = await Model.create({ arch, kind: 'gaze', device: o.device ?? 'auto', ...(run.windowSize && run.stride ? { window: Math.floor((run.windowSize + 1) / run.stride) } : {}) });
+  await using model = await Model.create({ arch, kind: 'gaze', init: 'skip', device: o.device ?? 'auto', ...(run.windowSize && run.stride ? { window: Math.floor((run.windowSize + 1) / run.stride) } : {}) });
   try {
     await model.loadWeights(checkpoint, { verifyCrc: o.verifyCrc ?? true });
   } catch (error) {

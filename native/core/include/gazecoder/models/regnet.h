@@ -50,8 +50,10 @@ class ResBottleneckBlock;
 
 class RegNet : public ImageBackbone {
  public:
-  explicit RegNet(const RegNetBlockParams& blockParams, int64_t numClasses = 1000, int64_t stemWidth = 32);
-  explicit RegNet(const RegNetParams& params, int64_t numClasses = 1000, int64_t stemWidth = 32);
+  explicit RegNet(const RegNetBlockParams& blockParams, int64_t numClasses = 1000, int64_t stemWidth = 32,
+                  WeightInit init = WeightInit::Torchvision);
+  explicit RegNet(const RegNetParams& params, int64_t numClasses = 1000, int64_t stemWidth = 32,
+                  WeightInit init = WeightInit::Torchvision);
 
   torch::Tensor features(const torch::Tensor& x) override;
   int64_t featureWidth() const override { return featureWidth_; }

@@ -17,6 +17,7 @@ namespace gazecoder {
 std::optional<RegNetParams> parseRegNetSpec(const std::string& arch);
 
 // makeGazeModel for a registered architecture name or a "regnet:..." spec.
-std::shared_ptr<GazeCodingModel> makeGazeModelForArch(const std::string& arch, int64_t window = 5);
+std::shared_ptr<GazeCodingModel> makeGazeModelForArch(const std::string& arch, int64_t window = 5,
+                                                      WeightInit init = WeightInit::Torchvision);
 
 }  // namespace gazecoder

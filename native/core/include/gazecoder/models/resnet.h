@@ -44,7 +44,7 @@ class ResNet : public ImageBackbone {
  public:
   // blocksPerStage: 4 stage depths, {2, 2, 2, 2} for resnet18 and {3, 4, 6, 3} for resnet34 (BasicBlocks).
   explicit ResNet(const std::vector<int64_t>& blocksPerStage, int64_t numClasses = 1000,
-                  ResNetBlock block = ResNetBlock::Basic);
+                  ResNetBlock block = ResNetBlock::Basic, WeightInit init = WeightInit::Torchvision);
 
   torch::Tensor features(const torch::Tensor& x) override;
   int64_t featureWidth() const override { return featureWidth_; }
