@@ -4,7 +4,7 @@
 // not video ends with one clear error naming stdin.
 import { execFileSync, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Writable } from 'node:stream';
 
@@ -172,6 +172,17 @@ describe('gazecoder annotate - (a stream on stdin)', () => {
     expect(run.code).toBe(1);
     expect(run.lines).toEqual([]);
     expect(run.stderr).toMatch(/^gazecoder: stdin \(-\): /m);
+    // The model loads while the stream is read: a truncated checkpoint is still named as the error,
+    // and not as the stream's, even with a stream that fails too.
+    const truncated = join(tmp.path, 'truncated.pth');
+    writeFileSync(truncated, readFileSync(checkpoint).subarray(0, 100_000));
+    for (const feed of [readFileSync(video), Buffer.concat([readme, readme, readme])]) {
+      const bad = await pipeInto((stdin) => writeAll(stdin, feed), ['--model', truncated, '--arch', 'regnet_y_400mf', '--device', 'cpu']);
+      expect(bad.code).toBe(1);
+      expect(bad.lines).toEqual([]);
+      expect(bad.stderr).toContain(`gazecoder: ${truncated}: cannot load it as a regnet_y_400mf GazeCodingModel`);
+      expect(bad.stderr).not.toContain('stdin (-)');
+    }
 
     const controller = new AbortController();
     const seen: number[] = [];

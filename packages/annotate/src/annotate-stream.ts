@@ -8,13 +8,14 @@ import type { Readable } from 'node:stream';
 import { className, mirrorId, readIllegalTransitions } from '@gazecoder/formats';
 import { resolveModelFile } from '@gazecoder/models';
 import { webcamIndex } from '@gazecoder/preprocess';
-import { framesPerWindow, Model, runModelSettings } from '@gazecoder/torch';
+import { framesPerWindow, runModelSettings } from '@gazecoder/torch';
 
 import { annotateVideo, type FrameSink, type WindowShape } from './annotate-video';
 import { DEFAULT_IMAGE_SIZE } from './frame-inputs';
 import { checkFrameOptions, type IcatcherFrameOptions } from './frame-options';
 import { resolveFaceOptions, type FaceOptions } from './face-options';
 import { FramePipeline } from './frame-pipeline';
+import { loadModel } from './load-model';
 import { IMAGENET } from './normalize';
 import { PerWindowForwardRunner, SharedEmbeddingRunner } from './window-runner';
 
@@ -77,16 +78,7 @@ export async function* annotateStream(source: string | Readable, given: StreamOp
   const device = options.device ?? 'auto';
   const { detector, selection, faceClassifier } = resolveFaceOptions(options, device);
   // The model builds and loads while the worker loads its detector and starts on the first frames.
-  const loading = (async () => {
-    const model = await Model.create({ arch, kind: 'gaze', window, device, init: 'skip' });
-    try {
-      await model.loadWeights(options.model, { verifyCrc: options.verifyCrc ?? true });
-      return model;
-    } catch (error) {
-      model.dispose();
-      throw error;
-    }
-  })();
+  const loading = loadModel(options.model, arch, window, device, options.verifyCrc ?? true);
   loading.catch(() => {}); // awaited below, maybe after a stream error
   const pipeline = new FramePipeline(input);
   const stop = new AbortController();
@@ -101,6 +93,7 @@ export async function* annotateStream(source: string | Readable, given: StreamOp
   let space: (() => void) | undefined;
   let done = false;
   let failure: unknown;
+  let checkpointFailed = false;
   const mirror = options.mirrorAnnotation ?? false;
   const sink: FrameSink = {
     async frame(frame, _answer, confidence, shown) {
@@ -111,11 +104,7 @@ export async function* annotateStream(source: string | Readable, given: StreamOp
   };
   const coding = (async () => {
     try {
-      // A detector that cannot load ends the stream; the model's error, when it has one too, first.
-      await pipeline.prepare(detector, faceClassifier).catch(async (error: unknown) => {
-        await loading;
-        throw error;
-      });
+      await pipeline.prepare(detector, faceClassifier);
       const batch = Math.max(chunkSize, 1);
       const runner = loading.then((model) => (options.encodeOnce === false ? new PerWindowForwardRunner(model, window, batch, imageSize) : new SharedEmbeddingRunner(model, window, batch, imageSize)));
       runner.catch(() => {}); // a stream that fails first does not await it
@@ -123,6 +112,12 @@ export async function* annotateStream(source: string | Readable, given: StreamOp
       await annotateVideo(file, reader, runner, shape, [sink]);
     } catch (error) {
       failure = error;
+      // A checkpoint that cannot load is the stream's error whatever failed first (the detector, the
+      // source: the model may still have been loading then).
+      await loading.catch((modelFailure: unknown) => {
+        failure = modelFailure;
+        checkpointFailed = true;
+      });
     } finally {
       done = true;
       wake?.();
@@ -141,6 +136,8 @@ export async function* annotateStream(source: string | Readable, given: StreamOp
     }
     if (failure !== undefined) {
       signal?.throwIfAborted();
+      // The checkpoint's error names the checkpoint, not the source.
+      if (checkpointFailed) throw failure;
       const message = (failure as Error)?.message ?? String(failure);
       // The worker names the source by what it opened (pipe:0 for a stream).
       throw new Error(`${name}: ${message.startsWith(`${file}: `) ? message.slice(file.length + 2) : message}`);

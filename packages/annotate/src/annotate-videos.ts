@@ -8,21 +8,19 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { type LabelOptions, type OutputFormat, outputPath, RAW_OUTPUT_SUFFIX, readIllegalTransitions, refuseExisting, tempSibling, uiLabelsText, videoStem, writeCompressed, writeFileAtomic, writeRawOutput } from '@gazecoder/formats';
 import { resolveModelFile } from '@gazecoder/models';
 import { SILENT_PROGRESS, type ProgressReporter } from '@gazecoder/progress';
-import { framesPerWindow, Model, runModelSettings, runtimeInfo } from '@gazecoder/torch';
+import { framesPerWindow, type Model, runModelSettings, runtimeInfo } from '@gazecoder/torch';
 
 import { annotateVideo, type FrameSink, type VideoAnnotation, type WindowShape } from './annotate-video';
 import { DecoratedFramesSink, VideoSink } from './decorate';
 import { DEFAULT_IMAGE_SIZE, noStageTimes, type FrameReaderOptions, type StageTimes } from './frame-inputs';
 import { FramePipeline, framePipeline } from './frame-pipeline';
+import { loadModel } from './load-model';
 import { IMAGENET, type Normalization } from './normalize';
 import { cropRegion, isWholeFrame, type Crop } from './crop-region';
 import { checkFrameOptions, type IcatcherFrameOptions } from './frame-options';
 import { resolveFaceOptions, type FaceOptions } from './face-options';
 import { filterVideos, listVideos } from './video-sources';
 import { PerWindowForwardRunner, SharedEmbeddingRunner, type WindowRunner } from './window-runner';
-
-/** The checkpoint reader's words for a file whose bytes are not what was written. */
-const DAMAGED = /is corrupt \(CRC-32 /;
 
 export interface AnnotateOptions extends IcatcherFrameOptions, FaceOptions {
   /** a video file, or a folder whose video files are all annotated */
@@ -144,22 +142,6 @@ function laneDevices(device: string, jobs: number | undefined, videos: number): 
   const spread = gpus.length > 0 && (device === 'auto' || device === 'cuda');
   const lanes = Math.max(1, Math.min(videos, jobs ?? (spread ? gpus.length : 1)));
   return Array.from({ length: lanes }, (_, k) => (spread ? `cuda:${gpus[k % gpus.length]}` : device));
-}
-
-/** A model of `arch` with the weights of `checkpoint`, on `device`; the error says what is wrong with the file. */
-async function loadModel(checkpoint: string, arch: string, window: number, device: string, verifyCrc: boolean): Promise<Model> {
-  const model = await Model.create({ arch, kind: 'gaze', window, device, init: 'skip' });
-  try {
-    await model.loadWeights(checkpoint, { verifyCrc });
-    return model;
-  } catch (error) {
-    model.dispose();
-    // The loader lists every bad key; the first few say enough.
-    const lines = (error as Error).message.split('\n');
-    const head = lines.slice(0, 4).join('\n  ') + (lines.length > 4 ? `\n  … and ${lines.length - 4} more` : '');
-    const hint = DAMAGED.test(lines[0] ?? '') ? 'the file is damaged: copy or download it again' : `is it a ${arch} gaze model? --arch names another architecture`;
-    throw new Error(`${checkpoint}: cannot load it as a ${arch} GazeCodingModel:\n  ${head}\n(${hint})`);
-  }
 }
 
 /** Runs one video and writes its outputs; every file appears whole or not at all. */
