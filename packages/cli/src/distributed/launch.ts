@@ -67,20 +67,25 @@ export function workerFromEnvironment(): DistributedOptions | undefined {
 /**
  * Calls `onGone(pid)` once if the `gazecoder train` launcher that started this worker dies (kill -9,
  * a crash): the workers have their own process groups, so nothing else would stop them, and they would
- * go on training and writing the run folder beside a `--resume` of it. Checked twice a second, without
- * keeping the process alive. Workers of another launcher (no GAZECODER_LAUNCHER_PID) are not watched.
- * Returns the function that stops watching.
+ * go on training and writing the run folder beside a `--resume` of it. The launcher's end closes the
+ * IPC channel it opened to this worker (the channel does not keep the process alive). Workers of
+ * another launcher (no GAZECODER_LAUNCHER_PID, no channel, or a parent that is not the launcher) are
+ * not watched. Returns the function that stops watching.
  */
 export function watchLauncher(onGone: (pid: number) => void): () => void {
   const launcher = integerFromEnv(ENV.launcher);
-  if (launcher === undefined || process.ppid !== launcher) return () => {};
-  const timer = setInterval(() => {
-    if (process.ppid === launcher) return;
-    clearInterval(timer);
-    onGone(launcher);
-  }, 500);
-  timer.unref();
-  return () => clearInterval(timer);
+  if (launcher === undefined || process.send === undefined) return () => {};
+  const gone = (): void => onGone(launcher);
+  // The channel closed already: the launcher died before this worker got here.
+  if (!process.connected) {
+    const soon = setImmediate(gone);
+    return () => clearImmediate(soon);
+  }
+  // A channel to another parent (the variable inherited): not ours to watch.
+  if (process.ppid !== launcher) return () => {};
+  process.once('disconnect', gone);
+  process.channel?.unref();
+  return () => process.off('disconnect', gone);
 }
 
 /** What a launcher tells its workers when one of them has ended with a failure. */
