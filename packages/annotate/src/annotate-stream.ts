@@ -17,7 +17,7 @@ import { resolveFaceOptions, type FaceOptions } from './face-options';
 import { FramePipeline } from './frame-pipeline';
 import { loadModel } from './load-model';
 import { IMAGENET } from './normalize';
-import { PerWindowForwardRunner, SharedEmbeddingRunner } from './window-runner';
+import { windowRunner } from './window-runner';
 
 /** iCatcher+'s frame options work as for files (the crop region from the first frame's size: a stream has no probe). */
 export interface StreamOptions extends IcatcherFrameOptions, FaceOptions {
@@ -105,8 +105,7 @@ export async function* annotateStream(source: string | Readable, given: StreamOp
   const coding = (async () => {
     try {
       await pipeline.prepare(detector, faceClassifier);
-      const batch = Math.max(chunkSize, 1);
-      const runner = loading.then((model) => (options.encodeOnce === false ? new PerWindowForwardRunner(model, window, batch, imageSize) : new SharedEmbeddingRunner(model, window, batch, imageSize)));
+      const runner = loading.then((model) => windowRunner(model, options.encodeOnce, window, chunkSize, imageSize));
       runner.catch(() => {}); // a stream that fails first does not await it
       const reader = { pipeline, detector, selection, ...(faceClassifier ? { faceClassifier } : {}), normalization, imageSize, chunkSize, keepFrames: false, signal: stop.signal, ...(crop ? { crop } : {}), ...(detectEvery > 1 ? { detectEvery } : {}) };
       await annotateVideo(file, reader, runner, shape, [sink]);

@@ -56,7 +56,8 @@ export async function annotateVideo(
   reader: FrameReaderOptions,
   /**
    * May still be loading: the frames are read (the worker decoding and detecting chunks ahead)
-   * meanwhile, so the model's load overlaps the video's first chunks. Its error wins over the video's.
+   * meanwhile, so the model's load overlaps the video's first chunks. A video that fails before the
+   * runner is needed rejects with its own error; which error a run reports is the caller's choice.
    */
   loading: WindowRunner | PromiseLike<WindowRunner>,
   shape: WindowShape,

@@ -20,7 +20,7 @@ import { cropRegion, isWholeFrame, type Crop } from './crop-region';
 import { checkFrameOptions, type IcatcherFrameOptions } from './frame-options';
 import { resolveFaceOptions, type FaceOptions } from './face-options';
 import { filterVideos, listVideos } from './video-sources';
-import { PerWindowForwardRunner, SharedEmbeddingRunner, type WindowRunner } from './window-runner';
+import { windowRunner, type WindowRunner } from './window-runner';
 
 export interface AnnotateOptions extends IcatcherFrameOptions, FaceOptions {
   /** a video file, or a folder whose video files are all annotated */
@@ -239,8 +239,8 @@ export async function annotateVideos(given: AnnotateOptions): Promise<AnnotateSu
   // Each lane's faces: its RetinaFace and classifier on its device (files checked before the model loads).
   const faces = devices.map((device) => resolveFaceOptions(options, device));
   // One model and one frame worker process per lane; the first lane uses the process's shared worker.
-  // The models load while the workers load their detectors and start on the first videos (a
-  // regnet_y_16gf takes about 0.8 s to build and load on a CPU, as long as 100 frames' detection).
+  // The models load while the workers load their detectors and start on the first videos (a large
+  // model's load takes as long as many frames' detection on a CPU).
   const loads = devices.map((device) => loadModel(options.model, arch, window, device, options.verifyCrc ?? true));
   // Awaited below: a model that cannot load rejects the run, whatever its videos are doing.
   for (const load of loads) load.catch(() => {});
@@ -256,12 +256,10 @@ export async function annotateVideos(given: AnnotateOptions): Promise<AnnotateSu
     });
     const lane = (k: number): Lane => {
       const { detector, selection, faceClassifier } = faces[k] as LaneFaces;
-      const runnerOf = (model: Model): WindowRunner =>
-        options.encodeOnce === false ? new PerWindowForwardRunner(model, window, batchSize, imageSize) : new SharedEmbeddingRunner(model, window, batchSize, imageSize);
       return {
         reader: { pipeline: pipelines[k] as FramePipeline, detector, selection, ...(faceClassifier ? { faceClassifier } : {}), normalization, imageSize, chunkSize: batchSize },
         runnerFor: () => {
-          const runner = (loads[k] as Promise<Model>).then(runnerOf);
+          const runner = (loads[k] as Promise<Model>).then((model) => windowRunner(model, options.encodeOnce, window, batchSize, imageSize));
           runner.catch(() => {}); // a video that fails first does not await it
           return runner;
         },

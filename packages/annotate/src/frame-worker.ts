@@ -24,7 +24,7 @@ const post = (message: FromFrameWorker): void => {
  * Posts and waits until the message has left this process. A chunk (a megabyte or more) fills the
  * socket's buffer, and the rest is written only when this process's event loop turns, which the
  * preparation of the next chunk (synchronous OpenCV calls) holds up: each chunk reached the model
- * one chunk's preparation late (0.6 s on the first chunk of a regnet_y_16gf run).
+ * one chunk's preparation late.
  */
 const postAndFlush = (message: FromFrameWorker): Promise<void> =>
   new Promise<void>((resolve) => {
@@ -76,8 +76,8 @@ const seconds = (from: number): number => (performance.now() - from) / 1000;
 
 /**
  * The first chunk of a video is at most this long, so that the model starts after a few frames'
- * decoding and detection rather than a whole chunk's (a regnet_y_16gf run on a 4-s clip waited
- * 1 s for its first 32 frames); later chunks, prepared while the model runs, are full.
+ * decoding and detection rather than a whole chunk's; later chunks, prepared while the model runs,
+ * are full.
  */
 const FIRST_CHUNK_FRAMES = 8;
 

@@ -113,3 +113,8 @@ export class PerWindowForwardRunner implements WindowRunner {
     });
   }
 }
+
+/** The runner `encodeOnce` asks for (default: each frame encoded once), for `model`'s windows of `window` frames. */
+export function windowRunner(model: Model, encodeOnce: boolean | undefined, window: number, batchSize: number, imageSize: number): WindowRunner {
+  return encodeOnce === false ? new PerWindowForwardRunner(model, window, batchSize, imageSize) : new SharedEmbeddingRunner(model, window, batchSize, imageSize);
+}

@@ -17,7 +17,7 @@ export interface ModelSpec {
   /**
    * `torchvision` (default): initialised as torchvision initialises it. `skip`: for a model whose
    * every weight is loaded next, the layers keep LibTorch's defaults and torchvision's draws are
-   * skipped (regnet_y_16gf builds in about half the time on a CPU).
+   * skipped, which shortens a large model's start-up.
    */
   init?: 'torchvision' | 'skip';
 }

@@ -10,8 +10,8 @@
 namespace gazecoder {
 
 // How a freshly built model's weights are set: as torchvision initialises it, or left at LibTorch's
-// layer defaults for a model whose every weight is loaded next (regnet_y_16gf then builds in about
-// half the time: torchvision's normal_ over 84 M weights is 0.4 s on two cores).
+// layer defaults for a model whose every weight is loaded next (torchvision's draws over a large
+// model's weights are a noticeable part of its start-up on a CPU).
 enum class WeightInit { Torchvision, ForLoading };
 
 // An image classifier whose last layer is a Linear registered as `fc` (torchvision's layout), so
